@@ -1,0 +1,72 @@
+/**
+ * The `bert-lens` command line: the engine for scripts and terminals (contract in SPEC.md).
+ * Results go to stdout, errors to stderr; exit code 0 = success, 1 = failure, 2 = usage error.
+ */
+import { resolve } from 'node:path';
+import { runFillMask } from './fill-mask';
+import { runServe } from './serve';
+import { UsageError, type CommandContext } from './shared';
+
+const USAGE = `Usage: bert-lens <command> [options]
+
+Commands:
+  fill-mask [--model M] [--top-k N] [--json] TEXT
+      Predict every [MASK] in TEXT.
+  fill-mask [--model M] [--top-k N] --input FILE.jsonl --json
+      One JSON object {"text": "..."} per input line; one result line per input line.
+  serve --stdio
+      Run the language server over stdin/stdout (for Neovim, Helix and other editors).
+
+Options:
+  --model M   a model folder, or a bundled model name (default: the bundled model)
+  --top-k N   predictions per [MASK] (1-50, default 5)
+  --json      machine-readable output
+  -h, --help  this help
+
+Coming with later releases: nsp, classify, coherence, analyze, train-head, import, bench.`;
+
+const COMMANDS: Record<string, (args: string[], ctx: CommandContext) => Promise<number>> = {
+  'fill-mask': runFillMask,
+  serve: runServe,
+};
+
+export async function main(argv: string[], ctx: CommandContext): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '-h' || command === '--help' || command === 'help') {
+    ctx.stdout.write(`${USAGE}\n`);
+    return command ? 0 : 2;
+  }
+  const run = COMMANDS[command];
+  if (!run) {
+    ctx.stderr.write(`bert-lens: unknown command "${command}". Run "bert-lens --help" for the list.\n`);
+    return 2;
+  }
+  try {
+    return await run(rest, ctx);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      ctx.stderr.write(`bert-lens ${command}: ${error.message}\n`);
+      return 2;
+    }
+    ctx.stderr.write(`bert-lens ${command}: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  const ctx: CommandContext = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    cwd: process.cwd(),
+    packageRoot: resolve(__dirname, '..'),
+  };
+  main(process.argv.slice(2), ctx).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error) => {
+      process.stderr.write(`bert-lens: ${(error as Error).stack ?? error}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,102 @@
+/**
+ * `bert-lens fill-mask`: predictions for every `[MASK]` of one text, or of every line of a
+ * JSONL file (`--input`), as a readable table or as the contract's JSON.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fillMask, loadModel, type BertModel } from '../engine';
+import type { FillMaskResult } from '../engine/types';
+import { resolveModelFolder } from '../model/bundled';
+import { parseTopK, UsageError, type CommandContext } from './shared';
+
+/** The contract's JSON shape for one text. */
+export function fillMaskJson(result: FillMaskResult) {
+  return { masks: result.masks.map((mask) => ({ predictions: mask.predictions.map(({ token, score }) => ({ token, score })) })) };
+}
+
+export async function runFillMask(args: string[], ctx: CommandContext): Promise<number> {
+  const { values, positionals } = parseCliArgs(args);
+  const topK = parseTopK(values['top-k']);
+  const json = values.json === true;
+  if (values.input !== undefined && positionals.length > 0) throw new UsageError('give either TEXT or --input FILE, not both');
+  if (values.input === undefined && positionals.length !== 1) {
+    throw new UsageError(positionals.length === 0 ? 'missing TEXT (or --input FILE.jsonl)' : 'give TEXT as one argument (quote it)');
+  }
+  if (values.input !== undefined && !json) throw new UsageError('--input needs --json (the output is one JSON line per input line)');
+
+  const model = await loadModel(resolveModelFolder(values.model ?? '', ctx.packageRoot, ctx.cwd), { executionProvider: 'cpu' });
+  if (values.input !== undefined) return fillMaskLines(model, resolve(ctx.cwd, values.input), topK, ctx);
+
+  const result = await fillMask(model, positionals[0], { topK });
+  ctx.stdout.write(json ? `${JSON.stringify(fillMaskJson(result))}\n` : formatTable(result));
+  return 0;
+}
+
+/** One output line per input line; a bad line gets `{"error": ...}` and the exit code becomes 1. */
+async function fillMaskLines(model: BertModel, path: string, topK: number, ctx: CommandContext): Promise<number> {
+  let content: string;
+  try {
+    content = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
+  const lines = content.split(/\r?\n/);
+  if (lines.at(-1) === '') lines.pop();
+  let failures = 0;
+  for (const [index, line] of lines.entries()) {
+    try {
+      const text = parseTextLine(line);
+      ctx.stdout.write(`${JSON.stringify(fillMaskJson(await fillMask(model, text, { topK })))}\n`);
+    } catch (error) {
+      failures++;
+      const message = `line ${index + 1}: ${(error as Error).message}`;
+      ctx.stderr.write(`bert-lens fill-mask: ${path}: ${message}\n`);
+      ctx.stdout.write(`${JSON.stringify({ error: message })}\n`);
+    }
+  }
+  return failures === 0 ? 0 : 1;
+}
+
+function parseTextLine(line: string): string {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    throw new Error('not valid JSON');
+  }
+  const text = (value as { text?: unknown } | null)?.text;
+  if (typeof text !== 'string') throw new Error('expected an object with a "text" string');
+  return text;
+}
+
+function formatTable(result: FillMaskResult): string {
+  const out: string[] = [];
+  result.masks.forEach((mask, i) => {
+    out.push(`[MASK] ${i + 1} of ${result.masks.length} (characters ${mask.range[0]}-${mask.range[1]})`);
+    const width = Math.max(...mask.predictions.map((p) => p.token.length));
+    mask.predictions.forEach((p, rank) => {
+      out.push(`  ${String(rank + 1).padStart(2)}. ${p.token.padEnd(width)}  ${(p.score * 100).toFixed(2).padStart(6)}%`);
+    });
+  });
+  if (result.truncated) out.push('(the text was longer than the model reads and was truncated)');
+  out.push(`${result.latencyMs.toFixed(1)} ms`);
+  return `${out.join('\n')}\n`;
+}
+
+function parseCliArgs(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        model: { type: 'string' },
+        'top-k': { type: 'string' },
+        json: { type: 'boolean' },
+        input: { type: 'string' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Creates the language client: how the server process is started (Node IPC, dist/server.js),
+ * which documents it sees, and how crashes are handled (restart, with a limit).
+ */
+import * as vscode from 'vscode';
+import {
+  CloseAction,
+  ErrorAction,
+  LanguageClient,
+  TransportKind,
+  type CloseHandlerResult,
+  type ErrorHandler,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
+import type { InitializationOptions } from '../protocol';
+import type { Config } from './config';
+
+/** Languages whose documents the server analyses (hover on `[MASK]`). */
+export const LANGUAGES = ['markdown', 'plaintext'];
+
+/** The client restarts a crashed server, but not more than this many times in `CRASH_WINDOW_MS`. */
+const MAX_RESTARTS = 5;
+const CRASH_WINDOW_MS = 3 * 60_000;
+
+export function createClient(context: vscode.ExtensionContext, config: Config, log: vscode.LogOutputChannel): LanguageClient {
+  const module = context.asAbsolutePath('dist/server.js');
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.ipc },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+  };
+  const initializationOptions: InitializationOptions = {
+    settings: config.serverSettings(),
+    extensionPath: context.extensionPath,
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: LANGUAGES.map((language) => ({ language })),
+    outputChannel: log,
+    initializationOptions,
+    errorHandler: new RestartingErrorHandler(log),
+  };
+  return new LanguageClient('bertLens', 'BERT Lens', serverOptions, clientOptions);
+}
+
+/** Restarts the server after a crash unless it crashes repeatedly; tells the user when it gives up. */
+class RestartingErrorHandler implements ErrorHandler {
+  private crashes: number[] = [];
+
+  constructor(private readonly log: vscode.LogOutputChannel) {}
+
+  error(): { action: ErrorAction } {
+    return { action: ErrorAction.Continue };
+  }
+
+  closed(): CloseHandlerResult {
+    const now = Date.now();
+    this.crashes = [...this.crashes.filter((t) => now - t < CRASH_WINDOW_MS), now];
+    if (this.crashes.length > MAX_RESTARTS) {
+      const message = `The BERT Lens server stopped ${this.crashes.length} times in 3 minutes and will not be restarted. See the log, then run "BERT Lens: Restart Server".`;
+      this.log.error(message);
+      return { action: CloseAction.DoNotRestart, message };
+    }
+    this.log.warn('The BERT Lens server stopped unexpectedly; restarting it.');
+    return { action: CloseAction.Restart, handled: true };
+  }
+}

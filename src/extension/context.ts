@@ -1,0 +1,102 @@
+/**
+ * The extension's running state, shared by commands and the status bar: the language client,
+ * the log, the settings, and the server's last status. Starts, stops and restarts the client.
+ */
+import * as vscode from 'vscode';
+import { State, type LanguageClient } from 'vscode-languageclient/node';
+import { StatusNotification, StatusRequest, type StatusResult } from '../protocol';
+import { createClient } from './client';
+import { Config } from './config';
+
+export class Ctx implements vscode.Disposable {
+  readonly config = new Config();
+  private client: LanguageClient | undefined;
+  private status: StatusResult | undefined;
+  private readonly statusEmitter = new vscode.EventEmitter<StatusResult | undefined>();
+  /** Fires whenever the server reports a status, and with `undefined` when it stops. */
+  readonly onDidChangeStatus = this.statusEmitter.event;
+
+  constructor(
+    readonly extensionContext: vscode.ExtensionContext,
+    readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  get languageClient(): LanguageClient | undefined {
+    return this.client;
+  }
+
+  get serverStatus(): StatusResult | undefined {
+    return this.status;
+  }
+
+  /** The running client, or an Error saying why there is none. */
+  runningClient(): LanguageClient | Error {
+    if (!this.client) return new Error('The BERT Lens server is not started.');
+    if (this.client.state !== State.Running) return new Error('The BERT Lens server is starting or restarting; try again in a moment.');
+    return this.client;
+  }
+
+  async start(): Promise<void> {
+    const client = createClient(this.extensionContext, this.config, this.log);
+    this.client = client;
+    client.onNotification(StatusNotification, (status) => this.setStatus(status));
+    client.onDidChangeState(({ newState }) => {
+      if (newState === State.Running) void this.refreshStatus(client);
+      else this.setStatus(undefined);
+    });
+    await client.start();
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    this.setStatus(undefined);
+    if (client) await client.dispose(2000);
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  /** Resolves once the server runs and its model is loaded; rejects if the model fails to load. */
+  ready(timeoutMs = 120_000): Promise<StatusResult> {
+    return new Promise((resolve, reject) => {
+      const settle = (status: StatusResult | undefined): boolean => {
+        if (status?.state === 'ready') resolve(status);
+        else if (status?.state === 'error') reject(new Error(status.error ?? 'The model failed to load'));
+        else return false;
+        return true;
+      };
+      if (settle(this.status)) return;
+      const timer = setTimeout(() => {
+        listener.dispose();
+        reject(new Error(`BERT Lens did not become ready within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+      const listener = this.onDidChangeStatus((status) => {
+        if (settle(status)) {
+          clearTimeout(timer);
+          listener.dispose();
+        }
+      });
+    });
+  }
+
+  dispose(): void {
+    void this.stop();
+    this.statusEmitter.dispose();
+  }
+
+  private async refreshStatus(client: LanguageClient): Promise<void> {
+    try {
+      this.setStatus(await client.sendRequest(StatusRequest));
+    } catch (error) {
+      this.log.warn(`Could not read the server status: ${(error as Error).message}`);
+    }
+  }
+
+  private setStatus(status: StatusResult | undefined): void {
+    this.status = status;
+    this.statusEmitter.fire(status);
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Which models ship inside the extension / package, and how a model setting (`bertLens.model`,
+ * the CLI's `--model`) turns into a model folder on disk. Hub ids arrive with the importer.
+ */
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+
+/** Bundled models by name → folder relative to the package root. The first one is the default. */
+export const BUNDLED_MODELS: Readonly<Record<string, string>> = Object.freeze({
+  // A tiny BERT with seeded random weights: the path runs end to end before the
+  // pre-trained model lands. Its predictions are meaningless by design.
+  'tiny-random': 'test/fixtures/tiny-bert',
+});
+
+export const DEFAULT_MODEL = Object.keys(BUNDLED_MODELS)[0];
+
+export class ModelNotFoundError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelNotFoundError';
+  }
+}
+
+const HUB_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+(@[\w./-]+)?$/;
+
+/**
+ * Resolves a model spec to an absolute folder path.
+ * @param spec  '' (the default bundled model), a bundled name, or a folder path
+ *              (relative paths are taken from `cwd`).
+ * @param packageRoot  the folder holding package.json (the extension or CLI install).
+ */
+export function resolveModelFolder(spec: string, packageRoot: string, cwd = process.cwd()): string {
+  const name = spec.trim() || DEFAULT_MODEL;
+  const bundled = BUNDLED_MODELS[name];
+  if (bundled !== undefined) return join(packageRoot, bundled);
+  const folder = isAbsolute(name) ? name : resolve(cwd, name);
+  if (existsSync(folder)) return folder;
+  if (HUB_ID.test(name)) {
+    throw new ModelNotFoundError(
+      `Model "${name}" looks like a Hugging Face Hub id; importing from the Hub is not available yet. ` +
+        'Use a local model folder (config.json, vocab.txt, model.onnx) or a bundled model: ' +
+        Object.keys(BUNDLED_MODELS).join(', '),
+    );
+  }
+  throw new ModelNotFoundError(
+    `Model folder not found: ${folder}. Use a folder holding config.json, vocab.txt and model.onnx, ` +
+      `or a bundled model: ${Object.keys(BUNDLED_MODELS).join(', ')}`,
+  );
+}
