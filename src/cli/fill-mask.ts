@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { fillMask, loadModel, type BertModel } from '../engine';
 import type { FillMaskResult } from '../engine/types';
 import { resolveModelFolder } from '../model/bundled';
+import { formatPercent } from '../protocol/format';
 import { parseTopK, UsageError, type CommandContext } from './shared';
 
 /** The contract's JSON shape for one text. */
@@ -76,7 +77,7 @@ function formatTable(result: FillMaskResult): string {
     out.push(`[MASK] ${i + 1} of ${result.masks.length} (characters ${mask.range[0]}-${mask.range[1]})`);
     const width = Math.max(...mask.predictions.map((p) => p.token.length));
     mask.predictions.forEach((p, rank) => {
-      out.push(`  ${String(rank + 1).padStart(2)}. ${p.token.padEnd(width)}  ${(p.score * 100).toFixed(2).padStart(6)}%`);
+      out.push(`  ${String(rank + 1).padStart(2)}. ${p.token.padEnd(width)}  ${formatPercent(p.score).padStart(7)}`);
     });
   });
   if (result.truncated) out.push('(the text was longer than the model reads and was truncated)');

@@ -4,6 +4,7 @@
 import type { Hover, Position } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { MaskPredictions } from '../protocol';
+import { formatPercent } from '../protocol/format';
 import { MASK, maskAt, maskContext } from './mask-context';
 
 export type FillMaskFn = (text: string, topK: number) => Promise<{ masks: MaskPredictions[]; latencyMs: number }>;
@@ -33,11 +34,6 @@ export function renderPredictions(mask: MaskPredictions, index: number, count: n
   const title = count > 1 ? `**BERT Lens** — \`[MASK]\` ${index} of ${count}` : '**BERT Lens** — `[MASK]`';
   const rows = mask.predictions.map((p, i) => `| ${i + 1} | ${codeCell(p.token)} | ${formatPercent(p.score)} |`);
   return [title, '', '| # | token | probability |', '|---:|---|---:|', ...rows, '', `_${latencyMs.toFixed(0)} ms_`].join('\n');
-}
-
-export function formatPercent(score: number): string {
-  const percent = score * 100;
-  return `${percent >= 10 ? percent.toFixed(1) : percent.toPrecision(2)}%`;
 }
 
 /** A token as inline code inside a GFM table cell (pipes escaped, backticks fenced). */
