@@ -1,7 +1,7 @@
 // `npm run package [-- --target linux-x64]`: one .vsix per platform, carrying only that
 // platform's native binaries (onnxruntime-node and tokenizers ship every platform in npm).
 // The JavaScript is bundled by esbuild, so only the two native packages travel in node_modules.
-import { statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureNodeModules, repoRoot, run } from './lib.mjs';
 
@@ -25,32 +25,15 @@ const [ortBin, tokenizersSuffix] = TARGETS[target];
 ensureNodeModules();
 run('node', ['esbuild.mjs'], 'build');
 
-// Everything is excluded unless listed here (the order matters: later `!` lines re-include).
-const ignore = `
-**
-!package.json
-!README.md
-!LICENSE
-!CHANGELOG.md
-!dist/*.js
-!media/**
-!models/**
-!test/fixtures/tiny-bert/config.json
-!test/fixtures/tiny-bert/vocab.txt
-!test/fixtures/tiny-bert/model.onnx
-!node_modules/onnxruntime-common/package.json
-!node_modules/onnxruntime-common/dist/cjs/**
-!node_modules/onnxruntime-node/package.json
-!node_modules/onnxruntime-node/dist/**
+// .vscodeignore holds what every platform ships; add this platform's native binaries.
+const ignore = `${readFileSync(join(repoRoot, '.vscodeignore'), 'utf8').trimEnd()}
 !node_modules/onnxruntime-node/bin/napi-v6/${ortBin}/**
-!node_modules/tokenizers/package.json
-!node_modules/tokenizers/index.js
 !node_modules/tokenizers/tokenizers.${tokenizersSuffix}.node
 `;
 const outDir = join(repoRoot, '.cache', 'package');
 mkdirSync(outDir, { recursive: true });
 const ignoreFile = join(outDir, `vscodeignore-${target}`);
-writeFileSync(ignoreFile, ignore.trimStart());
+writeFileSync(ignoreFile, ignore);
 const vsix = join(repoRoot, `bert-lens-${target}.vsix`);
 run(
   'npx',
