@@ -1,0 +1,223 @@
+/**
+ * The fill-mask task: for every `[MASK]` in a text, the model's top-k vocabulary tokens with
+ * their probabilities (softmax over the whole vocabulary), computing MLM logits only at the
+ * masked positions.
+ *
+ * Example:
+ *   const model = await loadModel('models/bert-lens-mini');
+ *   const { masks } = await fillMask(model, 'The capital of France is [MASK].', { topK: 3 });
+ *   // masks[0] = { range: [25, 31], predictions: [{ token: 'paris', id: 3000, score: 0.41 }, ...] }
+ */
+import type { BertModel } from './session';
+import type { EncodedInput, FillMaskResult, MaskPredictions, TokenPrediction } from './types';
+
+export interface FillMaskOptions {
+  /** Predictions per mask, default 5; at most the vocabulary size. */
+  topK?: number;
+}
+
+export interface FillMaskBatchOptions extends FillMaskOptions {
+  /** Texts per model run, default 8. Texts of similar length are grouped to limit padding. */
+  batchSize?: number;
+}
+
+export const DEFAULT_TOP_K = 5;
+const DEFAULT_BATCH_SIZE = 8;
+
+/** Predicts every `[MASK]` in `text`, in textual order. */
+export async function fillMask(model: BertModel, text: string, options: FillMaskOptions = {}): Promise<FillMaskResult> {
+  const [result] = await fillMaskBatch(model, [text], { ...options, batchSize: 1 });
+  return result;
+}
+
+/**
+ * `fillMask` for many texts, batched (padded to the longest text of each batch). Results are in
+ * input order; each result's `latencyMs` is the wall time of the batch it ran in. Throws on the
+ * first invalid text, naming its index ("Input 3: No [MASK] found in the text").
+ */
+export async function fillMaskBatch(
+  model: BertModel,
+  texts: readonly string[],
+  options: FillMaskBatchOptions = {},
+): Promise<FillMaskResult[]> {
+  const outcomes = await fillMaskSettled(model, texts, options);
+  return outcomes.map((outcome, i) => {
+    if (!outcome.ok) throw texts.length > 1 ? new Error(`Input ${i + 1}: ${outcome.error.message}`) : outcome.error;
+    return outcome.result;
+  });
+}
+
+export type FillMaskOutcome = { ok: true; result: FillMaskResult } | { ok: false; error: Error };
+
+/**
+ * Like `fillMaskBatch`, but an invalid text (empty, no `[MASK]`, a `[MASK]` cut off) gives
+ * `{ ok: false, error }` in its place instead of failing the whole batch (for JSONL input).
+ * Invalid options and model failures still throw.
+ */
+export async function fillMaskSettled(
+  model: BertModel,
+  texts: readonly string[],
+  options: FillMaskBatchOptions = {},
+): Promise<FillMaskOutcome[]> {
+  const topK = checkedTopK(options.topK ?? DEFAULT_TOP_K, model.tokenizer.vocabSize);
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
+  const maskId = model.tokenizer.specialIds.mask;
+  const maskToken = model.tokenizer.specialTokens.mask;
+  if (maskId === undefined) throw new Error(`The vocabulary of ${model.folder.dir} has no ${maskToken} token`);
+
+  const started = performance.now();
+  const encoded = await model.tokenizer.encodeBatch(texts);
+  const outcomes: FillMaskOutcome[] = new Array(texts.length);
+  const maskPositions: number[][] = [];
+  const valid: number[] = [];
+  texts.forEach((text, i) => {
+    try {
+      if (text.trim() === '') throw new Error('The text is empty');
+      maskPositions[i] = findMaskPositions(encoded[i], text, maskId, maskToken, model.tokenizer.maxLength);
+      valid.push(i);
+    } catch (error) {
+      outcomes[i] = { ok: false, error: error as Error };
+    }
+  });
+  const tokenizeMs = performance.now() - started;
+
+  // Group texts of similar length so a batch pads little; results stay in input order.
+  valid.sort((a, b) => encoded[a].ids.length - encoded[b].ids.length);
+  for (let first = 0; first < valid.length; first += batchSize) {
+    const chunk = valid.slice(first, first + batchSize);
+    const chunkStarted = performance.now();
+    const { outputs, numPositions } = await model.run(
+      chunk.map((i) => encoded[i]),
+      { outputs: ['mlm_logits'], mlmPositions: chunk.map((i) => maskPositions[i]) },
+    );
+    const logits = outputs.mlm_logits;
+    const vocabSize = logits.dims[2];
+    if (vocabSize !== model.tokenizer.vocabSize) {
+      throw new Error(`mlm_logits has ${vocabSize} columns, the vocabulary ${model.tokenizer.vocabSize} tokens`);
+    }
+    const masksOf = (textIndex: number, b: number): MaskPredictions[] =>
+      maskPositions[textIndex].map((position, j) => {
+        const rowStart = (b * numPositions + j) * vocabSize;
+        return {
+          range: encoded[textIndex].offsets[position],
+          predictions: topPredictions(logits.data.subarray(rowStart, rowStart + vocabSize), topK, (id) =>
+            model.tokenizer.idToToken(id),
+          ),
+        };
+      });
+    const chunkMasks = chunk.map(masksOf);
+    const latencyMs = tokenizeMs + performance.now() - chunkStarted;
+    chunk.forEach((textIndex, b) => {
+      outcomes[textIndex] = {
+        ok: true,
+        result: { masks: chunkMasks[b], latencyMs, truncated: encoded[textIndex].truncated },
+      };
+    });
+  }
+  return outcomes;
+}
+
+/**
+ * Token positions of the mask tokens in `input`. Throws when the text has none, or when a mask
+ * of the text fell beyond the truncation limit.
+ */
+export function findMaskPositions(
+  input: EncodedInput,
+  text: string,
+  maskId: number,
+  maskToken: string,
+  maxLength: number,
+): number[] {
+  const positions: number[] = [];
+  input.ids.forEach((id, i) => {
+    if (id === maskId && input.sequenceIds[i] === 0) positions.push(i);
+  });
+  const textual = occurrences(text, maskToken);
+  if (textual.length === 0) {
+    const other = new RegExp(maskToken.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i').exec(text);
+    const hint = other ? ` (found "${other[0]}": the mask token is case-sensitive, write ${maskToken})` : '';
+    throw new Error(`No ${maskToken} found in the text${hint}`);
+  }
+  if (positions.length < textual.length) {
+    const lost = textual[positions.length];
+    throw new Error(
+      `The ${maskToken} at character ${lost} (mask ${positions.length + 1} of ${textual.length}) is beyond ` +
+        `the model's limit of ${maxLength} tokens; shorten the text before it`,
+    );
+  }
+  return positions;
+}
+
+function occurrences(text: string, needle: string): number[] {
+  const found: number[] = [];
+  for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length)) found.push(at);
+  return found;
+}
+
+function checkedTopK(topK: number, vocabSize: number): number {
+  if (!Number.isInteger(topK) || topK < 1) throw new Error(`topK must be a positive integer, got ${topK}`);
+  return Math.min(topK, vocabSize);
+}
+
+/**
+ * The `k` highest-probability tokens of one logits row, sorted by descending probability.
+ * Probabilities are exp(logit − logsumexp(row)), computed stably; selection keeps a k-sized
+ * min-heap instead of sorting the whole vocabulary.
+ */
+export function topPredictions(
+  logits: ArrayLike<number>,
+  k: number,
+  tokenOf: (id: number) => string,
+): TokenPrediction[] {
+  const ids = topKIndices(logits, k);
+  const logSumExp = logSumExpOf(logits);
+  return ids.map((id) => ({ token: tokenOf(id), id, score: Math.exp(logits[id] - logSumExp) }));
+}
+
+/** log(Σ exp(x)) without overflow: max + log(Σ exp(x − max)). */
+export function logSumExpOf(values: ArrayLike<number>): number {
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i++) if (values[i] > max) max = values[i];
+  if (!Number.isFinite(max)) throw new Error(`Logits are not finite (max ${max})`);
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += Math.exp(values[i] - max);
+  return max + Math.log(sum);
+}
+
+/** Indices of the `k` largest values, largest first (ties: lower index first). */
+export function topKIndices(values: ArrayLike<number>, k: number): number[] {
+  const n = Math.min(k, values.length);
+  if (n <= 0) return [];
+  // heap[0] is the smallest kept value ("worse" = smaller value, or equal value with higher index).
+  const heap: number[] = [];
+  const worse = (a: number, b: number) => values[a] < values[b] || (values[a] === values[b] && a > b);
+  const siftDown = (start: number) => {
+    let i = start;
+    for (;;) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let smallest = i;
+      if (left < heap.length && worse(heap[left], heap[smallest])) smallest = left;
+      if (right < heap.length && worse(heap[right], heap[smallest])) smallest = right;
+      if (smallest === i) return;
+      [heap[i], heap[smallest]] = [heap[smallest], heap[i]];
+      i = smallest;
+    }
+  };
+  for (let index = 0; index < values.length; index++) {
+    if (heap.length < n) {
+      heap.push(index);
+      for (let i = heap.length - 1; i > 0; ) {
+        const parent = (i - 1) >> 1;
+        if (!worse(heap[i], heap[parent])) break;
+        [heap[i], heap[parent]] = [heap[parent], heap[i]];
+        i = parent;
+      }
+    } else if (values[index] >= values[heap[0]] && worse(heap[0], index)) {
+      heap[0] = index;
+      siftDown(0);
+    }
+  }
+  return heap.sort((a, b) => (worse(a, b) ? 1 : worse(b, a) ? -1 : 0));
+}

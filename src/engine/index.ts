@@ -1,0 +1,28 @@
+/**
+ * The engine's public surface: model folders, tokenizer, loaded models and tasks.
+ * Never imports vscode or LSP code.
+ */
+export * from './types';
+export { BertTokenizer, codePointToUtf16, DEFAULT_MAX_LENGTH } from './tokenizer';
+export type { BertTokenizerOptions, SpecialTokenIds } from './tokenizer';
+export { ModelFolderError, readModelFolder, maxInputTokens, DEFAULT_SPECIAL_TOKENS } from './model-folder';
+export type {
+  BertConfig,
+  ModelFolder,
+  ReadModelFolderOptions,
+  TokenizerSettings,
+  SpecialTokenNames,
+} from './model-folder';
+export { BertModel, loadModel, disposeAllModels, MODEL_OUTPUTS } from './session';
+/** The name the server and CLI use for a loaded model. */
+export type { BertModel as LoadedModel } from './session';
+export type {
+  ExecutionProviderChoice,
+  ExecutionProviderName,
+  LoadModelOptions,
+  ModelOutputName,
+  RunOptions,
+  RunOutputs,
+} from './session';
+export { fillMask, fillMaskBatch, fillMaskSettled, findMaskPositions, DEFAULT_TOP_K } from './fill-mask';
+export type { FillMaskOptions, FillMaskBatchOptions, FillMaskOutcome } from './fill-mask';
