@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fillMask, loadModel, type BertModel } from '../engine';
+import { fillMask, fillMaskSettled, loadModel, type BertModel } from '../engine';
 import type { FillMaskResult } from '../engine/types';
 import { resolveModelFolder } from '../model/bundled';
 import { formatPercent } from '../protocol/format';
@@ -44,17 +44,28 @@ async function fillMaskLines(model: BertModel, path: string, topK: number, ctx: 
   }
   const lines = content.split(/\r?\n/);
   if (lines.at(-1) === '') lines.pop();
-  let failures = 0;
-  for (const [index, line] of lines.entries()) {
+  // Parse every line first, then run the good ones in length-sorted batches.
+  const parsed = lines.map((line) => {
     try {
-      const text = parseTextLine(line);
-      ctx.stdout.write(`${JSON.stringify(fillMaskJson(await fillMask(model, text, { topK })))}\n`);
+      return { text: parseTextLine(line) };
     } catch (error) {
-      failures++;
-      const message = `line ${index + 1}: ${(error as Error).message}`;
-      ctx.stderr.write(`bert-lens fill-mask: ${path}: ${message}\n`);
-      ctx.stdout.write(`${JSON.stringify({ error: message })}\n`);
+      return { error: error as Error };
     }
+  });
+  const texts = parsed.flatMap((p) => (p.text === undefined ? [] : [p.text]));
+  const outcomes = await fillMaskSettled(model, texts, { topK });
+  let failures = 0;
+  let next = 0;
+  for (const [index, line] of parsed.entries()) {
+    const outcome = line.text === undefined ? { ok: false as const, error: line.error! } : outcomes[next++];
+    if (outcome.ok) {
+      ctx.stdout.write(`${JSON.stringify(fillMaskJson(outcome.result))}\n`);
+      continue;
+    }
+    failures++;
+    const message = `line ${index + 1}: ${outcome.error.message}`;
+    ctx.stderr.write(`bert-lens fill-mask: ${path}: ${message}\n`);
+    ctx.stdout.write(`${JSON.stringify({ error: message })}\n`);
   }
   return failures === 0 ? 0 : 1;
 }

@@ -9,10 +9,14 @@
  *            nsp_logits      float32 [batch, 2]                     (0 = is next, 1 = random)
  *            pooled_output   float32 [batch, hidden]
  *            sequence_output float32 [batch, seq, hidden]
+ *            classifier_logits float32 [batch, num_labels]          (sequence classification)
+ *
+ * Heads the weights lack are left out with their outputs (and `mlm_positions` with the MLM
+ * head): `sequence_output` is always there, the others only when their head is (BertHeads).
  */
 import type { BertConfig } from '../model-config';
 import { BertGraphContext } from './bert-graph-context';
-import { BERT_WEIGHT_NAMES, checkBertWeights, type WeightMap } from './bert-weights';
+import { BERT_WEIGHT_NAMES, checkBertWeights, detectBertHeads, type BertHeads, type WeightMap } from './bert-weights';
 import { OnnxGraphBuilder } from './graph-builder';
 import { MASKED_SCORE_OFFSET, standardBlocks, type BertGraphBlocks } from './standard-blocks';
 
@@ -28,6 +32,7 @@ export const BERT_GRAPH_OUTPUTS = {
   nspLogits: 'nsp_logits',
   pooledOutput: 'pooled_output',
   sequenceOutput: 'sequence_output',
+  classifierLogits: 'classifier_logits',
 } as const;
 
 /** Bumped whenever the I/O contract or the computed function changes; stored in the model's metadata. */
@@ -40,12 +45,15 @@ const VARIANT_BLOCKS: Record<BertGraphVariant, BertGraphBlocks> = { standard: st
 
 export interface BertGraphOptions {
   variant?: BertGraphVariant;
+  /** Heads to build; default: those whose weights are present (`detectBertHeads`). */
+  heads?: BertHeads;
 }
 
-/** Serialised ModelProto (opset 17) of BertForPreTraining for `config` with `weights`. */
+/** Serialised ModelProto (opset 17) of BertForPreTraining (or the heads present) for `config` with `weights`. */
 export function buildBertGraph(config: BertConfig, weights: WeightMap, options: BertGraphOptions = {}): Uint8Array {
   if (config.numHiddenLayers < 1) throw new Error('BERT config has no encoder layers');
-  checkBertWeights(config, weights);
+  const heads = options.heads ?? detectBertHeads(weights);
+  checkBertWeights(config, weights, heads);
   const variant = options.variant ?? 'standard';
   const blocks = VARIANT_BLOCKS[variant];
   const builder = new OnnxGraphBuilder([{ domain: '', version: 17 }]);
@@ -56,7 +64,7 @@ export function buildBertGraph(config: BertConfig, weights: WeightMap, options: 
   const inputIds = builder.addInput(BERT_GRAPH_INPUTS.inputIds, 'int64', ['batch', 'seq']);
   const tokenTypeIds = builder.addInput(BERT_GRAPH_INPUTS.tokenTypeIds, 'int64', ['batch', 'seq']);
   const attentionMask = builder.addInput(BERT_GRAPH_INPUTS.attentionMask, 'int64', ['batch', 'seq']);
-  const mlmPositions = builder.addInput(BERT_GRAPH_INPUTS.mlmPositions, 'int64', ['batch', 'num_positions']);
+  const mlmPositions = heads.mlm ? builder.addInput(BERT_GRAPH_INPUTS.mlmPositions, 'int64', ['batch', 'num_positions']) : '';
 
   // Embeddings: word + token type + position (0..seq-1), then LayerNorm.  (B, S, H)
   let scope = 'embeddings';
@@ -91,47 +99,55 @@ export function buildBertGraph(config: BertConfig, weights: WeightMap, options: 
     );
   }
 
-  // Pooler: tanh(dense(h[:, 0])).  (B, H)
-  scope = 'pooler';
-  const first = builder.op('Gather', [hidden, ctx.int64('zero_scalar', [0], [])], { scope, attributes: { axis: { int: 1 } } });
-  const pooled = builder.op('Tanh', [ctx.linear(first, names.pooler, scope)], {
-    scope,
-    outputName: BERT_GRAPH_OUTPUTS.pooledOutput,
-  });
+  if (heads.pooler) {
+    // Pooler: tanh(dense(h[:, 0])).  (B, H)
+    scope = 'pooler';
+    const first = builder.op('Gather', [hidden, ctx.int64('zero_scalar', [0], [])], { scope, attributes: { axis: { int: 1 } } });
+    const pooled = builder.op('Tanh', [ctx.linear(first, names.pooler, scope)], {
+      scope,
+      outputName: BERT_GRAPH_OUTPUTS.pooledOutput,
+    });
+    // NSP head: dense(pooled) → 2 logits.
+    if (heads.nsp) ctx.linear(pooled, names.nsp, 'nsp', BERT_GRAPH_OUTPUTS.nspLogits);
+    // Sequence classification: dense(pooled) → num_labels logits.
+    if (heads.classifierLabels > 0) ctx.linear(pooled, names.classifier, 'classifier', BERT_GRAPH_OUTPUTS.classifierLogits);
+  }
 
-  // NSP head: dense(pooled) → 2 logits.
-  ctx.linear(pooled, names.nsp, 'nsp', BERT_GRAPH_OUTPUTS.nspLogits);
+  if (heads.mlm) {
+    // MLM head, only at mlm_positions: gather (B, P, H) first, then transform and project.
+    scope = 'mlm';
+    const indices = builder.op('Unsqueeze', [mlmPositions, ctx.int64('axes_last', [-1])], { scope }); // (B, P, 1)
+    const gathered = builder.op('GatherND', [hidden, indices], { scope, attributes: { batch_dims: { int: 1 } } }); // (B, P, H)
+    const transformed = ctx.layerNorm(
+      blocks.gelu(ctx, ctx.linear(gathered, names.mlmTransform, scope), scope),
+      names.mlmTransformLayerNorm,
+      scope,
+    );
+    // Decoder tied to the word embeddings: Gemm with transB reads the [V, H] table as is.
+    const flat = builder.op('Flatten', [transformed], { scope, attributes: { axis: { int: 2 } } }); // (B·P, H)
+    const logits = builder.op('Gemm', [flat, ctx.weight(names.wordEmbeddings), ctx.weight(names.mlmDecoderBias)], {
+      scope,
+      attributes: { transB: { int: 1 } },
+    }); // (B·P, V)
+    const logitsShape = builder.op('Concat', [builder.op('Shape', [mlmPositions], { scope }), ctx.int64('vocab_size', [V])], {
+      scope,
+      attributes: { axis: { int: 0 } },
+    });
+    // allowzero: a 0 in the shape (num_positions = 0) means 0, not "copy the input's dim".
+    builder.op('Reshape', [logits, logitsShape], {
+      scope,
+      outputName: BERT_GRAPH_OUTPUTS.mlmLogits,
+      attributes: { allowzero: { int: 1 } },
+    });
+  }
 
-  // MLM head, only at mlm_positions: gather (B, P, H) first, then transform and project.
-  scope = 'mlm';
-  const indices = builder.op('Unsqueeze', [mlmPositions, ctx.int64('axes_last', [-1])], { scope }); // (B, P, 1)
-  const gathered = builder.op('GatherND', [hidden, indices], { scope, attributes: { batch_dims: { int: 1 } } }); // (B, P, H)
-  const transformed = ctx.layerNorm(
-    blocks.gelu(ctx, ctx.linear(gathered, names.mlmTransform, scope), scope),
-    names.mlmTransformLayerNorm,
-    scope,
-  );
-  // Decoder tied to the word embeddings: Gemm with transB reads the [V, H] table as is.
-  const flat = builder.op('Flatten', [transformed], { scope, attributes: { axis: { int: 2 } } }); // (B·P, H)
-  const logits = builder.op('Gemm', [flat, ctx.weight(names.wordEmbeddings), ctx.weight(names.mlmDecoderBias)], {
-    scope,
-    attributes: { transB: { int: 1 } },
-  }); // (B·P, V)
-  const logitsShape = builder.op('Concat', [builder.op('Shape', [mlmPositions], { scope }), ctx.int64('vocab_size', [V])], {
-    scope,
-    attributes: { axis: { int: 0 } },
-  });
-  // allowzero: a 0 in the shape (num_positions = 0) means 0, not "copy the input's dim".
-  builder.op('Reshape', [logits, logitsShape], {
-    scope,
-    outputName: BERT_GRAPH_OUTPUTS.mlmLogits,
-    attributes: { allowzero: { int: 1 } },
-  });
-
-  builder.addOutput(BERT_GRAPH_OUTPUTS.mlmLogits, 'float32', ['batch', 'num_positions', V]);
-  builder.addOutput(BERT_GRAPH_OUTPUTS.nspLogits, 'float32', ['batch', 2]);
-  builder.addOutput(BERT_GRAPH_OUTPUTS.pooledOutput, 'float32', ['batch', H]);
+  if (heads.mlm) builder.addOutput(BERT_GRAPH_OUTPUTS.mlmLogits, 'float32', ['batch', 'num_positions', V]);
+  if (heads.nsp) builder.addOutput(BERT_GRAPH_OUTPUTS.nspLogits, 'float32', ['batch', 2]);
+  if (heads.pooler) builder.addOutput(BERT_GRAPH_OUTPUTS.pooledOutput, 'float32', ['batch', H]);
   builder.addOutput(BERT_GRAPH_OUTPUTS.sequenceOutput, 'float32', ['batch', 'seq', H]);
+  if (heads.classifierLabels > 0) {
+    builder.addOutput(BERT_GRAPH_OUTPUTS.classifierLogits, 'float32', ['batch', heads.classifierLabels]);
+  }
 
   return builder.encode({
     producerName: 'bert-lens',

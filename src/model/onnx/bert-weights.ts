@@ -64,10 +64,44 @@ export const BERT_WEIGHT_NAMES = {
   /** The vocabulary projection's bias; its weight is tied to `wordEmbeddings`. */
   mlmDecoderBias: 'cls.predictions.bias',
   nsp: linear('cls.seq_relationship'),
+  /** BertForSequenceClassification's head on the pooled output: [num_labels, hidden]. */
+  classifier: linear('classifier'),
 } as const;
 
-/** Every parameter BertForPreTraining has for `config`, with its shape, in a fixed order. */
-export function expectedBertWeights(config: BertConfig): Array<{ name: string; dims: number[] }> {
+/**
+ * The optional parts of a checkpoint (the embeddings and encoder layers are always required).
+ * BertForPreTraining has pooler + MLM + NSP, BertForMaskedLM usually MLM only, BertModel the
+ * pooler only, BertForSequenceClassification pooler + classifier.
+ */
+export interface BertHeads {
+  /** `bert.pooler.dense` (tanh over [CLS]); NSP and the classifier read its output. */
+  pooler: boolean;
+  /** `cls.predictions.*`: the masked-LM head (decoder tied to the word embeddings). */
+  mlm: boolean;
+  /** `cls.seq_relationship`: next-sentence prediction. */
+  nsp: boolean;
+  /** Labels of the sequence-classification head `classifier.*`; 0 when there is none. */
+  classifierLabels: number;
+}
+
+export const PRE_TRAINING_HEADS: Readonly<BertHeads> = Object.freeze({ pooler: true, mlm: true, nsp: true, classifierLabels: 0 });
+
+/** The heads whose first parameter is present in `weights` (canonical names). */
+export function detectBertHeads(weights: WeightMap): BertHeads {
+  const n = BERT_WEIGHT_NAMES;
+  return {
+    pooler: weights.has(n.pooler.weight),
+    mlm: weights.has(n.mlmTransform.weight) || weights.has(n.mlmDecoderBias),
+    nsp: weights.has(n.nsp.weight),
+    classifierLabels: weights.get(n.classifier.weight)?.dims[0] ?? 0,
+  };
+}
+
+/** Every parameter a BERT with `heads` (default: BertForPreTraining's) has for `config`, with its shape, in a fixed order. */
+export function expectedBertWeights(
+  config: BertConfig,
+  heads: Readonly<BertHeads> = PRE_TRAINING_HEADS,
+): Array<{ name: string; dims: number[] }> {
   const { vocabSize: V, hiddenSize: H, intermediateSize: I, maxPositionEmbeddings: P, typeVocabSize: T } = config;
   const n = BERT_WEIGHT_NAMES;
   const out: Array<{ name: string; dims: number[] }> = [];
@@ -93,18 +127,22 @@ export function expectedBertWeights(config: BertConfig): Array<{ name: string; d
     addLinear(layer.output, H, I);
     addLayerNorm(layer.outputLayerNorm);
   }
-  addLinear(n.pooler, H, H);
-  addLinear(n.mlmTransform, H, H);
-  addLayerNorm(n.mlmTransformLayerNorm);
-  out.push({ name: n.mlmDecoderBias, dims: [V] });
-  addLinear(n.nsp, 2, H);
+  if (heads.pooler) addLinear(n.pooler, H, H);
+  if (heads.mlm) {
+    addLinear(n.mlmTransform, H, H);
+    addLayerNorm(n.mlmTransformLayerNorm);
+    out.push({ name: n.mlmDecoderBias, dims: [V] });
+  }
+  if (heads.nsp) addLinear(n.nsp, 2, H);
+  if (heads.classifierLabels > 0) addLinear(n.classifier, heads.classifierLabels, H);
   return out;
 }
 
 /** Throws one error listing every missing parameter and every shape mismatch. */
-export function checkBertWeights(config: BertConfig, weights: WeightMap): void {
+export function checkBertWeights(config: BertConfig, weights: WeightMap, heads: Readonly<BertHeads> = PRE_TRAINING_HEADS): void {
   const problems: string[] = [];
-  for (const { name, dims } of expectedBertWeights(config)) {
+  if ((heads.nsp || heads.classifierLabels > 0) && !heads.pooler) problems.push('NSP and classifier heads need the pooler');
+  for (const { name, dims } of expectedBertWeights(config, heads)) {
     const tensor = weights.get(name);
     if (tensor === undefined) {
       problems.push(`missing ${name}`);
