@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { runFillMask } from './fill-mask';
+import { runImport } from './import';
 import { runServe } from './serve';
 import { UsageError, type CommandContext } from './shared';
 
@@ -14,6 +15,9 @@ Commands:
       Predict every [MASK] in TEXT.
   fill-mask [--model M] [--top-k N] --input FILE.jsonl --json
       One JSON object {"text": "..."} per input line; one result line per input line.
+  import SOURCE [--out DIR] [--json]
+      Compile a local Hugging Face BERT checkpoint folder (config.json, model.safetensors,
+      vocab.txt or tokenizer.json) into a model folder usable with --model.
   serve --stdio
       Run the language server over stdin/stdout (for Neovim, Helix and other editors).
 
@@ -23,10 +27,11 @@ Options:
   --json      machine-readable output
   -h, --help  this help
 
-Coming with later releases: nsp, classify, coherence, analyze, train-head, import, bench.`;
+Coming with later releases: nsp, classify, coherence, analyze, train-head, bench, Hub ids.`;
 
 const COMMANDS: Record<string, (args: string[], ctx: CommandContext) => Promise<number>> = {
   'fill-mask': runFillMask,
+  import: runImport,
   serve: runServe,
 };
 

@@ -62,6 +62,9 @@ export async function fillMaskSettled(
   const topK = checkedTopK(options.topK ?? DEFAULT_TOP_K, model.tokenizer.vocabSize);
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
+  if (!model.hasOutput('mlm_logits')) {
+    throw new Error(`The model in ${model.folder.dir} has no masked-LM head (cls.predictions.*), so fill-mask is off for it`);
+  }
   const maskId = model.tokenizer.specialIds.mask;
   const maskToken = model.tokenizer.specialTokens.mask;
   if (maskId === undefined) throw new Error(`The vocabulary of ${model.folder.dir} has no ${maskToken} token`);

@@ -1,0 +1,101 @@
+/**
+ * `bert-lens import SOURCE [--out DIR] [--json]`: compiles a local Hugging Face BERT checkpoint
+ * folder (config.json, model.safetensors, vocab.txt or tokenizer.json) into a self-contained
+ * model folder (config, tokenizer files, model.onnx), checks that the engine can load it, and
+ * prints what it found: heads, what is off and why, sizes, compile time.
+ */
+import { existsSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadModel } from '../engine';
+import { compileCheckpoint, type CompileResult } from '../model/compile';
+import { UsageError, type CommandContext } from './shared';
+
+const MiB = 1024 * 1024;
+const HUB_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+(@[\w./-]+)?$/;
+
+function formatBytes(bytes: number): string {
+  return bytes >= MiB ? `${(bytes / MiB).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+function headSummary(result: CompileResult): string[] {
+  const { heads, labels } = result.checkpoint;
+  const lines = [`  masked LM (fill-mask):     ${heads.mlm ? 'yes' : 'no'}`, `  next-sentence prediction:  ${heads.nsp ? 'yes' : 'no'}`];
+  lines.push(`  pooled output:             ${heads.pooler ? 'yes' : 'no'}`);
+  lines.push(`  sequence classifier:       ${heads.classifierLabels > 0 ? `${heads.classifierLabels} labels (${labels!.join(', ')})` : 'no'}`);
+  return lines;
+}
+
+/** The JSON shape printed with --json. */
+export function importJson(result: CompileResult, loadMs: number) {
+  const c = result.checkpoint;
+  return {
+    out: result.outDir,
+    heads: { mlm: c.heads.mlm, nsp: c.heads.nsp, pooler: c.heads.pooler, classifierLabels: c.heads.classifierLabels },
+    labels: c.labels ?? null,
+    notes: c.notes,
+    parameters: c.parameterCount,
+    storedDtypes: c.dtypes,
+    checkpointBytes: c.weightBytes,
+    onnxBytes: result.onnxBytes,
+    files: result.files,
+    compileMs: Math.round(result.timings.totalMs),
+    loadMs: Math.round(loadMs),
+  };
+}
+
+export async function runImport(args: string[], ctx: CommandContext): Promise<number> {
+  const { values, positionals } = parseCliArgs(args);
+  if (positionals.length !== 1) {
+    throw new UsageError(positionals.length === 0 ? 'missing SOURCE (a checkpoint folder)' : 'give exactly one SOURCE');
+  }
+  const source = resolve(ctx.cwd, positionals[0]);
+  if (!existsSync(source) && HUB_ID.test(positionals[0])) {
+    throw new Error(`"${positionals[0]}" looks like a Hugging Face Hub id; importing from the Hub is not available yet, give a local checkpoint folder`);
+  }
+  const out = resolve(ctx.cwd, values.out ?? `${basename(source)}-bert-lens`);
+  const json = values.json === true;
+
+  const result = await compileCheckpoint(source, out);
+  // The folder must work in the engine: reading it validates config + vocab, the session the graph.
+  const model = await loadModel(out, { executionProvider: 'cpu' });
+  const loadMs = model.loadMs;
+  await model.dispose();
+
+  if (json) {
+    ctx.stdout.write(`${JSON.stringify(importJson(result, loadMs))}\n`);
+    return 0;
+  }
+  const c = result.checkpoint;
+  const lines = [
+    `Imported ${c.dir}`,
+    `  config: ${c.config.numHiddenLayers} layers, hidden ${c.config.hiddenSize}, ${c.config.numAttentionHeads} heads, vocabulary ${c.config.vocabSize}` +
+      (c.config.architectures.length > 0 ? ` (${c.config.architectures.join(', ')})` : ''),
+    `  weights: ${(c.parameterCount / 1e6).toFixed(2)}M parameters, ${Object.entries(c.dtypes).map(([d, n]) => `${n} ${d}`).join(', ')} tensors, ` +
+      `${formatBytes(c.weightBytes)} in ${c.weightFiles.length} file${c.weightFiles.length === 1 ? '' : 's'}`,
+    `  vocabulary from ${basename(c.vocabSource.path)}`,
+    'Heads:',
+    ...headSummary(result),
+    ...c.notes.map((note) => `  note: ${note}`),
+    `Wrote ${result.outDir}`,
+    ...result.files.map((f) => `  ${f.name.padEnd(22)} ${formatBytes(f.bytes).padStart(11)}`),
+    `Compiled in ${(result.timings.totalMs / 1000).toFixed(2)} s ` +
+      `(read ${(result.timings.readMs / 1000).toFixed(2)} s, build ${(result.timings.buildMs / 1000).toFixed(2)} s, ` +
+      `write ${(result.timings.writeMs / 1000).toFixed(2)} s); loads in ${(loadMs / 1000).toFixed(2)} s.`,
+    `Use it with --model ${result.outDir}`,
+  ];
+  ctx.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}
+
+function parseCliArgs(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      options: { out: { type: 'string' }, json: { type: 'boolean' } },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}

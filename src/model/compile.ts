@@ -1,0 +1,103 @@
+/**
+ * Compiles a Hugging Face BERT checkpoint folder into a self-contained BERT Lens model folder:
+ * config.json (verbatim), vocab.txt (copied, or written from tokenizer.json), the tokenizer
+ * files present (tokenizer_config.json, tokenizer.json, special_tokens_map.json) and model.onnx
+ * built by `buildBertGraph` with every head the checkpoint has. Each file is written under a
+ * temporary name and renamed into place, so a folder never holds a half-written model.onnx.
+ */
+import { copyFile, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { loadCheckpoint, type CheckpointInfo } from './checkpoint';
+import { buildBertGraph, type BertGraphVariant } from './onnx/bert-graph';
+
+export interface CompileOptions {
+  /** Graph variant (default 'standard'). */
+  variant?: BertGraphVariant;
+}
+
+export interface CompiledFile {
+  name: string;
+  bytes: number;
+}
+
+export interface CompileResult {
+  /** What the checkpoint holds (heads, notes, sizes); `weights` are not kept. */
+  checkpoint: CheckpointInfo;
+  outDir: string;
+  files: CompiledFile[];
+  /** Bytes of model.onnx. */
+  onnxBytes: number;
+  /** Milliseconds: reading the weights, building + serialising the graph, writing files, all together. */
+  timings: { readMs: number; buildMs: number; writeMs: number; totalMs: number };
+}
+
+async function writeAtomically(path: string, data: string | Uint8Array): Promise<void> {
+  const temporary = `${path}.partial-${process.pid}`;
+  try {
+    await writeFile(temporary, data);
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
+
+async function copyAtomically(from: string, to: string): Promise<void> {
+  if (resolve(from) === resolve(to)) return;
+  const temporary = `${to}.partial-${process.pid}`;
+  try {
+    await copyFile(from, temporary);
+    await rename(temporary, to);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
+
+/** Compiles the checkpoint folder `sourceDir` into the model folder `outDir` (created if needed). */
+export async function compileCheckpoint(sourceDir: string, outDir: string, options: CompileOptions = {}): Promise<CompileResult> {
+  const started = performance.now();
+  const checkpoint = await loadCheckpoint(sourceDir);
+  const loaded = performance.now();
+  let modelBytes: Uint8Array | undefined = buildBertGraph(checkpoint.config, checkpoint.weights, {
+    variant: options.variant,
+    heads: checkpoint.heads,
+  });
+  checkpoint.weights.clear(); // the graph holds its own copy; let the float arrays go
+  const built = performance.now();
+
+  const absOut = resolve(outDir);
+  await mkdir(absOut, { recursive: true });
+  const names: string[] = [];
+  const write = async (name: string, data: string | Uint8Array) => {
+    await writeAtomically(join(absOut, name), data);
+    names.push(name);
+  };
+  await write('config.json', checkpoint.configText);
+  if (checkpoint.vocabSource.kind === 'vocab.txt') {
+    await copyAtomically(checkpoint.vocabSource.path, join(absOut, 'vocab.txt'));
+    names.push('vocab.txt');
+  } else {
+    await write('vocab.txt', `${checkpoint.vocab.join('\n')}\n`);
+  }
+  if (checkpoint.tokenizerConfigText !== undefined) await write('tokenizer_config.json', checkpoint.tokenizerConfigText);
+  for (const path of checkpoint.extraTokenizerFiles) {
+    await copyAtomically(path, join(absOut, basename(path)));
+    names.push(basename(path));
+  }
+  const onnxBytes = modelBytes.length;
+  await write('model.onnx', modelBytes);
+  modelBytes = undefined;
+  const written = performance.now();
+  const files: CompiledFile[] = [];
+  for (const name of names) files.push({ name, bytes: (await stat(join(absOut, name))).size });
+
+  const { weights: _dropped, ...info } = checkpoint;
+  return {
+    checkpoint: info,
+    outDir: absOut,
+    files,
+    onnxBytes,
+    timings: { readMs: loaded - started, buildMs: built - loaded, writeMs: written - built, totalMs: written - started },
+  };
+}
