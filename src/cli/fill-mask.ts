@@ -7,9 +7,9 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fillMask, fillMaskSettled, loadModel, type BertModel } from '../engine';
 import type { FillMaskResult } from '../engine/types';
-import { resolveModelFolder } from '../model/bundled';
+import { resolveModel } from '../model/resolve';
 import { formatPercent } from '../protocol/format';
-import { parseTopK, UsageError, type CommandContext } from './shared';
+import { parseTopK, resolveCliModel, UsageError, type CommandContext } from './shared';
 
 /** The contract's JSON shape for one text. */
 export function fillMaskJson(result: FillMaskResult) {
@@ -26,7 +26,7 @@ export async function runFillMask(args: string[], ctx: CommandContext): Promise<
   }
   if (values.input !== undefined && !json) throw new UsageError('--input needs --json (the output is one JSON line per input line)');
 
-  const model = await loadModel(resolveModelFolder(values.model ?? '', ctx.packageRoot, ctx.cwd), { executionProvider: 'cpu' });
+  const model = await loadModel(await resolveCliModel(values.model, ctx), { executionProvider: 'cpu' });
   if (values.input !== undefined) return fillMaskLines(model, resolve(ctx.cwd, values.input), topK, ctx);
 
   const result = await fillMask(model, positionals[0], { topK });

@@ -1,7 +1,8 @@
 /**
  * What every CLI command gets: output streams, the working folder and the package root
- * (where bundled models live), plus the usage error type.
+ * (where bundled models live), plus the usage error type and the shared option parsers.
  */
+import { resolveModel } from '../model/resolve';
 export interface CommandContext {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
@@ -17,4 +18,18 @@ export function parseTopK(value: string | undefined): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 50) throw new UsageError(`--top-k must be an integer from 1 to 50, got "${value}"`);
   return n;
+}
+
+/**
+ * `--model M` (a folder, a checkpoint folder, a Hub id or a bundled name) → a model folder.
+ * Hub downloads and compiles report their steps on stderr; the endpoint comes from
+ * HF_ENDPOINT and the token from HF_TOKEN (read by the downloader), as with Hugging Face's tools.
+ */
+export async function resolveCliModel(spec: string | undefined, ctx: CommandContext): Promise<string> {
+  const resolved = await resolveModel(spec ?? '', {
+    packageRoot: ctx.packageRoot,
+    cwd: ctx.cwd,
+    onStep: (message) => ctx.stderr.write(`${message}\n`),
+  });
+  return resolved.folder;
 }

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { DEFAULT_SETTINGS, type BertLensSettings, type ExecutionProviderSetting } from '../protocol';
 
 /** Settings whose change needs a server restart (the model and session are built at start). */
-export const RESTART_KEYS = ['bertLens.model', 'bertLens.executionProvider', 'bertLens.maxTextLength', 'bertLens.hover.enabled', 'bertLens.topK'];
+export const RESTART_KEYS = ['bertLens.model', 'bertLens.hub', 'bertLens.executionProvider', 'bertLens.maxTextLength', 'bertLens.hover.enabled', 'bertLens.topK'];
 
 export class Config {
   private get section(): vscode.WorkspaceConfiguration {
@@ -14,8 +14,13 @@ export class Config {
   }
 
   get model(): string {
-    if (vscode.workspace.isTrusted) return this.section.get<string>('model', DEFAULT_SETTINGS.model);
-    return this.section.inspect<string>('model')?.globalValue ?? DEFAULT_SETTINGS.model;
+    return this.trustedValue('model');
+  }
+
+  /** A string setting; in an untrusted workspace only its user-level value counts. */
+  private trustedValue(key: string): string {
+    if (vscode.workspace.isTrusted) return this.section.get<string>(key, '');
+    return this.section.inspect<string>(key)?.globalValue ?? '';
   }
 
   get executionProvider(): ExecutionProviderSetting {
@@ -42,6 +47,7 @@ export class Config {
       topK: this.topK,
       maxTextLength: this.maxTextLength,
       hover: { enabled: this.hoverEnabled },
+      hub: { endpoint: this.trustedValue('hub.endpoint'), token: this.section.get<string>('hub.token', '') },
     };
   }
 

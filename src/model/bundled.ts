@@ -21,8 +21,6 @@ export class ModelNotFoundError extends Error {
   }
 }
 
-const HUB_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+(@[\w./-]+)?$/;
-
 /**
  * Resolves a model spec to an absolute folder path.
  * @param spec  '' (the default bundled model), a bundled name, or a folder path
@@ -35,15 +33,9 @@ export function resolveModelFolder(spec: string, packageRoot: string, cwd = proc
   if (bundled !== undefined) return join(packageRoot, bundled);
   const folder = isAbsolute(name) ? name : resolve(cwd, name);
   if (existsSync(folder)) return folder;
-  if (HUB_ID.test(name)) {
-    throw new ModelNotFoundError(
-      `Model "${name}" looks like a Hugging Face Hub id; importing from the Hub is not available yet. ` +
-        'Use a local model folder (config.json, vocab.txt, model.onnx) or a bundled model: ' +
-        Object.keys(BUNDLED_MODELS).join(', '),
-    );
-  }
   throw new ModelNotFoundError(
-    `Model folder not found: ${folder}. Use a folder holding config.json, vocab.txt and model.onnx, ` +
-      `or a bundled model: ${Object.keys(BUNDLED_MODELS).join(', ')}`,
+    `Model folder not found: ${folder}. Use a model folder (config.json, vocab.txt, model.onnx), a Hugging Face ` +
+      `checkpoint folder, a Hub id such as google-bert/bert-base-uncased, ` +
+      `or a bundled model (${Object.keys(BUNDLED_MODELS).join(', ')})`,
   );
 }

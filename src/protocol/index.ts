@@ -20,6 +20,8 @@ export interface BertLensSettings {
   /** Longest text (characters) a single request may carry. */
   maxTextLength: number;
   hover: { enabled: boolean };
+  /** Hugging Face Hub endpoint and token for Hub ids in `model` ('' = default / HF_TOKEN). */
+  hub: { endpoint: string; token: string };
 }
 
 export const DEFAULT_SETTINGS: BertLensSettings = {
@@ -28,6 +30,7 @@ export const DEFAULT_SETTINGS: BertLensSettings = {
   topK: 5,
   maxTextLength: 100_000,
   hover: { enabled: true },
+  hub: { endpoint: '', token: '' },
 };
 
 /** Passed by the client in `initializationOptions`. */

@@ -5,7 +5,7 @@
  */
 import { basename } from 'node:path';
 import { loadModel, type BertModel } from '../engine';
-import { resolveModelFolder } from '../model/bundled';
+import { resolveModel } from '../model/resolve';
 import type { BertLensSettings, StatusResult } from '../protocol';
 
 export class ModelHost {
@@ -44,8 +44,16 @@ export class ModelHost {
   private async load(): Promise<BertModel> {
     const started = Date.now();
     try {
-      const folder = resolveModelFolder(this.settings.model, this.packageRoot);
-      this.update({ modelPath: folder, model: this.settings.model ? basename(folder) : basename(folder) });
+      const { folder, offlineReason } = await resolveModel(this.settings.model, {
+        packageRoot: this.packageRoot,
+        endpoint: this.settings.hub.endpoint || undefined,
+        token: this.settings.hub.token || undefined,
+        tokenHint: 'set the bertLens.hub.token setting or the HF_TOKEN environment variable',
+        onStep: this.log,
+        onProgress: throttled(this.log),
+      });
+      if (offlineReason) this.log(`Offline: ${offlineReason}`);
+      this.update({ modelPath: folder, model: displayName(this.settings.model, folder) });
       this.log(`Loading model from ${folder} (execution provider: ${this.settings.executionProvider})`);
       const model = await loadModel(folder, { executionProvider: this.settings.executionProvider });
       if (model.fallbackReason) this.log(`Execution provider fallback: ${model.fallbackReason}`);
@@ -68,4 +76,24 @@ export class ModelHost {
     this.status = { ...this.status, ...change };
     this.onStatus(this.current());
   }
+}
+
+/** The name shown in the status bar: the spec the user gave (Hub id, bundled name) or the folder name. */
+function displayName(spec: string, folder: string): string {
+  const trimmed = spec.trim();
+  if (!trimmed) return basename(folder);
+  return /[\\/]/.test(trimmed) && !/^[\w.-]+\/[\w.-]+(@.+)?$/.test(trimmed) ? basename(folder) : trimmed.replace(/^hf:/, '');
+}
+
+/** Logs download progress at most every 2 seconds and at the end of each file. */
+function throttled(log: (message: string) => void) {
+  let last = 0;
+  return (p: { file: string; fileBytes: number; fileTotal?: number }) => {
+    const now = Date.now();
+    const done = p.fileTotal !== undefined && p.fileBytes >= p.fileTotal;
+    if (!done && now - last < 2000) return;
+    last = now;
+    const total = p.fileTotal === undefined ? '' : ` of ${(p.fileTotal / 1e6).toFixed(1)} MB`;
+    log(`Downloading ${p.file}: ${(p.fileBytes / 1e6).toFixed(1)} MB${total}`);
+  };
 }

@@ -76,5 +76,4 @@ test('resolveModelFolder: bundled names, folders, and clear errors', () => {
   assert.equal(resolveModelFolder('tiny-random', root), join(root, 'test/fixtures/tiny-bert'));
   assert.equal(resolveModelFolder('test/fixtures', root, root), join(root, 'test/fixtures'));
   assert.throws(() => resolveModelFolder('/no/such/folder', root), (e: Error) => e instanceof ModelNotFoundError && /not found: \/no\/such\/folder/.test(e.message));
-  assert.throws(() => resolveModelFolder('google-bert/bert-base-uncased', root), /Hub id/);
 });
