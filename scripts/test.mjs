@@ -31,7 +31,7 @@ async function runTier(tier) {
   console.log(`\n=== ${tier} tests ===`);
   if (tier === 'unit') return unitTests();
   const script = tier === 'integration' ? 'test/integration/run.mjs' : 'test/ui/run.mjs';
-  return countsFromOutput(await spawnTee('node', [script]));
+  return countsFromOutput(await spawnTee('node', [script, '--no-build'])); // built above
 }
 
 function unitTests() {

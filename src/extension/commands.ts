@@ -45,7 +45,12 @@ const predictMaskedWords: CommandFactory = (ctx) => async (args?: PredictArgs): 
       (_progress, token) => client.sendRequest(FillMaskRequest, { text, topK: ctx.config.topK }, token),
     );
     ctx.log.info(`Fill-mask (${result.latencyMs.toFixed(1)} ms):\n${formatMaskSummary(result, '\n')}`);
-    void vscode.window.showInformationMessage(`BERT Lens: ${formatMaskSummary(result, ' · ')}`);
+    // A notification shows about one line: the top few per mask, the full list in the log.
+    const perMask = result.masks.length === 1 ? 3 : 2;
+    const summary = formatMaskSummary(result, ' · ', perMask, 3);
+    void vscode.window.showInformationMessage(`BERT Lens: ${summary}`, 'Show All').then((choice) => {
+      if (choice) ctx.log.show(true);
+    });
     return result;
   } catch (error) {
     const message = error instanceof ResponseError || error instanceof Error ? error.message : String(error);

@@ -1,0 +1,122 @@
+// Shared helpers for the extension-host tests: the extension's public API and result types as
+// the contract states them, activation with a deadline, polling with a deadline (never fixed
+// sleeps), and opening workspace or untitled documents.
+import * as assert from 'assert';
+import * as path from 'path';
+import * as vscode from 'vscode';
+
+export const EXTENSION_ID = 'bert-lens.bert-lens';
+
+/** What `activate()` returns. */
+export interface BertLensApi {
+  ready(): Promise<void>;
+  serverPid(): number | undefined;
+  client: { isRunning?(): boolean };
+}
+
+export interface MaskPrediction {
+  token: string;
+  id: number;
+  score: number;
+}
+
+/** What `bertLens.predictMaskedWords` returns. */
+export interface FillMaskResult {
+  masks: Array<{ range: [number, number]; predictions: MaskPrediction[] }>;
+  latencyMs: number;
+  truncated: boolean;
+}
+
+/** Loading the model and starting the server on 2 busy cores can take a while. */
+export const READY_TIMEOUT_MS = 90_000;
+
+export function withDeadline<T>(promise: Thenable<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([Promise.resolve(promise), deadline]).finally(() => clearTimeout(timer));
+}
+
+/** Calls `probe` until it returns a value other than undefined/false or the deadline passes. */
+export async function waitFor<T>(
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs: number,
+  what: string,
+  intervalMs = 200,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  const detail = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`);
+}
+
+/** The extension, activated, with its server running and model loaded. */
+export async function readyApi(): Promise<BertLensApi> {
+  const extension = vscode.extensions.getExtension<BertLensApi>(EXTENSION_ID);
+  assert.ok(extension, `extension ${EXTENSION_ID} is not loaded`);
+  const api = await withDeadline(extension.activate(), READY_TIMEOUT_MS, 'activation');
+  assert.ok(api, 'activate() returned no API object');
+  await withDeadline(api.ready(), READY_TIMEOUT_MS, 'api.ready()');
+  return api;
+}
+
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function workspaceFile(name: string): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the test workspace (examples/) is not open');
+  return vscode.Uri.file(path.join(folder.uri.fsPath, name));
+}
+
+export async function showDocument(doc: vscode.TextDocument): Promise<vscode.TextEditor> {
+  return vscode.window.showTextDocument(doc, { preview: false });
+}
+
+export async function closeAllEditors(): Promise<void> {
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+}
+
+/** Runs the prediction command on `text` (no editor involved). */
+export async function predict(text: string): Promise<FillMaskResult | undefined> {
+  return vscode.commands.executeCommand<FillMaskResult | undefined>('bertLens.predictMaskedWords', { text });
+}
+
+/** Every offset of `[MASK]` in `text`, in order. */
+export function maskOffsets(text: string): number[] {
+  const offsets: number[] = [];
+  for (let at = text.indexOf('[MASK]'); at >= 0; at = text.indexOf('[MASK]', at + 1)) offsets.push(at);
+  return offsets;
+}
+
+/** Checks one mask's predictions: non-empty, named tokens, ids, scores in (0, 1], sorted. */
+export function assertWellFormedPredictions(predictions: MaskPrediction[], where: string): void {
+  assert.ok(Array.isArray(predictions) && predictions.length > 0, `${where}: no predictions`);
+  for (const [i, p] of predictions.entries()) {
+    assert.strictEqual(typeof p.token, 'string', `${where}[${i}].token`);
+    assert.ok(p.token.length > 0, `${where}[${i}].token is empty`);
+    assert.ok(Number.isInteger(p.id) && p.id >= 0, `${where}[${i}].id = ${p.id}`);
+    assert.ok(p.score > 0 && p.score <= 1, `${where}[${i}].score = ${p.score} not in (0, 1]`);
+    if (i > 0) {
+      assert.ok(predictions[i - 1].score >= p.score, `${where}: scores not sorted at ${i}`);
+    }
+  }
+  const total = predictions.reduce((sum, p) => sum + p.score, 0);
+  assert.ok(total <= 1 + 1e-4, `${where}: scores add up to ${total} > 1, not probabilities`);
+}

@@ -1,0 +1,225 @@
+// Driving VS Code's workbench (code-server in Chromium) the way a person does: Quick Open,
+// the command palette, selecting a line, the editor context menu, notifications, hovers,
+// and numbered PNG screenshots of each step. Selectors are VS Code 1.139's DOM classes.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const QUICK_INPUT = '.quick-input-widget';
+
+export class Workbench {
+  /** @param {import('playwright-core').Page} page */
+  constructor(page, screenshotsDir, { toasts = true } = {}) {
+    this.page = page;
+    /** False when the smoke-test driver runs: it never shows toasts, only the center. */
+    this.toasts = toasts;
+    this.screenshotsDir = screenshotsDir;
+    this.shots = [];
+    mkdirSync(screenshotsDir, { recursive: true });
+  }
+
+  async screenshot(name) {
+    const file = join(this.screenshotsDir, `${String(this.shots.length + 1).padStart(2, '0')}-${name}.png`);
+    await this.page.screenshot({ path: file });
+    this.shots.push(file);
+    return file;
+  }
+
+  /** Opens `url` and waits until the workbench has painted and the explorer shows the folder. */
+  async open(url, { timeoutMs = 90_000 } = {}) {
+    await this.page.goto(url);
+    await this.page.locator('.monaco-workbench').waitFor({ timeout: timeoutMs });
+    await this.page.locator('.part.statusbar').waitFor({ timeout: timeoutMs });
+    await this.page.locator('.explorer-folders-view, .explorer-viewlet').first().waitFor({ timeout: timeoutMs });
+  }
+
+  /** Opens a workspace file by name through Quick Open (Ctrl+P) and waits for its tab. */
+  async quickOpen(fileName) {
+    // A hover or menu left open would swallow the first keys.
+    await this.page.mouse.move(5, 5);
+    await this.page.keyboard.press('Escape');
+    await this.page.keyboard.press('Control+P');
+    const input = this.page.locator(`${QUICK_INPUT} input`);
+    await input.waitFor({ state: 'visible' });
+    await input.fill(fileName);
+    const row = this.page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: fileName }).first();
+    await row.waitFor({ state: 'visible', timeout: 30_000 });
+    await row.click();
+    await this.page.locator('.tabs-container .tab.active', { hasText: fileName }).waitFor({ timeout: 30_000 });
+    await this.page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor();
+  }
+
+  /**
+   * Runs a command from the palette (F1) by its title as shown there. The row whose label is
+   * exactly `title` is clicked: Enter would take the top fuzzy match, which may be another
+   * command ("File: Compare New Untitled Text Files" ranks above "File: New Untitled Text File").
+   */
+  async runCommand(title) {
+    await this.page.keyboard.press('F1');
+    const input = this.page.locator(`${QUICK_INPUT} input`);
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${title}`);
+    const row = this.page
+      .locator(`${QUICK_INPUT} .monaco-list-row`, {
+        has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }),
+      })
+      .first();
+    await row.waitFor({ state: 'visible', timeout: 30_000 });
+    await row.click();
+    await input.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => {});
+  }
+
+  /** The rendered editor line holding `text` (the active editor). */
+  editorLine(text) {
+    return this.page.locator('.editor-instance .monaco-editor .view-lines .view-line', { hasText: text }).first();
+  }
+
+  /** Screen rectangle of `needle` inside the rendered line holding `lineText`. */
+  async textRect(lineText, needle) {
+    const line = this.editorLine(lineText);
+    await line.waitFor();
+    const rect = await line.evaluate((element, wanted) => {
+      const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+      const nodes = [];
+      let all = '';
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        nodes.push({ node, start: all.length });
+        all += node.textContent;
+      }
+      const normalized = all.replace(/\u00a0/g, ' ');
+      const at = normalized.indexOf(wanted);
+      if (at < 0) return null;
+      const locate = (offset) => {
+        const hit = nodes.findLast((n) => n.start <= offset);
+        return [hit.node, offset - hit.start];
+      };
+      const range = document.createRange();
+      range.setStart(...locate(at));
+      range.setEnd(...locate(at + wanted.length - 1));
+      range.setEnd(range.endContainer, range.endOffset + 1);
+      const box = range.getBoundingClientRect();
+      return { x: box.x, y: box.y, width: box.width, height: box.height };
+    }, needle);
+    if (!rect) throw new Error(`${JSON.stringify(needle)} is not on the rendered line ${JSON.stringify(lineText)}`);
+    return rect;
+  }
+
+  /** Selects `sentence` in the active editor by dragging over it with the mouse. */
+  async selectText(sentence) {
+    const rect = await this.textRect(sentence, sentence);
+    const y = rect.y + rect.height / 2;
+    await this.page.mouse.click(rect.x + 1, y);
+    await this.page.keyboard.down('Shift');
+    await this.page.mouse.click(rect.x + rect.width - 1, y);
+    await this.page.keyboard.up('Shift');
+    return rect;
+  }
+
+  /**
+   * Right-clicks at (x, y) and walks the context menu through `labels`: each label but the
+   * last opens a submenu by hover; the last is clicked (after `beforeClick`, e.g. a screenshot).
+   * Menus live in shadow roots, which Playwright's locators pierce.
+   */
+  async contextMenu(x, y, labels, { beforeClick } = {}) {
+    await this.page.mouse.click(x, y, { button: 'right' });
+    const menuItem = (label) =>
+      this.page
+        .locator('.monaco-menu .action-item', {
+          has: this.page.locator('.action-label', { hasText: new RegExp(`^${escapeRegExp(label)}$`) }),
+        })
+        .last();
+    for (const [i, label] of labels.entries()) {
+      const item = menuItem(label);
+      await item.waitFor({ state: 'visible', timeout: 10_000 });
+      await item.hover();
+      if (i < labels.length - 1) {
+        // The submenu opens on hover; click as a fallback if it has not opened.
+        const next = menuItem(labels[i + 1]);
+        if (!(await next.waitFor({ state: 'visible', timeout: 3_000 }).then(() => true, () => false))) await item.click();
+      } else {
+        await beforeClick?.();
+        await item.click();
+      }
+    }
+  }
+
+  /**
+   * Text of the newest notification whose message matches `pattern`: from its toast, or (when
+   * toasts are off) from the notification center, which is then closed again.
+   */
+  async notification(pattern, { timeoutMs = 60_000 } = {}) {
+    if (this.toasts) {
+      // fade-in-done: the toast has finished sliding in (screenshots show it fully drawn).
+      const toast = this.page.locator('.notifications-toasts .notification-toast.notification-fade-in-done', { hasText: pattern }).first();
+      await toast.waitFor({ state: 'visible', timeout: timeoutMs });
+      return (await toast.locator('.notification-list-item-message').innerText()).trim();
+    }
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await this.runCommand('Notifications: Show Notifications');
+      const item = this.page.locator('.notifications-center .notification-list-item', { hasText: pattern }).first();
+      try {
+        await item.waitFor({ state: 'visible', timeout: 2_000 });
+        const text = (await item.locator('.notification-list-item-message').innerText()).trim();
+        return text;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+      } finally {
+        await this.page.keyboard.press('Escape');
+      }
+    }
+  }
+
+  /** Screenshot with the notification center open (useful when toasts are off). */
+  async screenshotNotificationCenter(name) {
+    await this.runCommand('Notifications: Show Notifications');
+    await this.page.locator('.notifications-center').waitFor({ state: 'visible' });
+    const file = await this.screenshot(name);
+    await this.page.keyboard.press('Escape');
+    return file;
+  }
+
+  async clearNotifications() {
+    await this.runCommand('Notifications: Clear All Notifications');
+    await this.page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => {});
+  }
+
+  /** Back to a neutral state after a failed step: close menus, widgets and notifications. */
+  async reset() {
+    for (let i = 0; i < 3; i++) await this.page.keyboard.press('Escape');
+    await this.page.mouse.move(5, 5);
+    await this.clearNotifications().catch(() => {});
+  }
+
+  /** The status bar entry whose text matches `pattern` (waits for it). */
+  async statusBarItem(pattern, { timeoutMs = 60_000 } = {}) {
+    const item = this.page.locator('.part.statusbar .statusbar-item', { hasText: pattern }).first();
+    await item.waitFor({ state: 'visible', timeout: timeoutMs });
+    return (await item.innerText()).trim();
+  }
+
+  /**
+   * Moves the mouse over `needle` on the line holding `lineText` and returns the hover's text
+   * once it contains `mustContain`. Like a person, it moves away and back when no hover shows
+   * (a hover asked for while the server was still starting is not asked for again).
+   */
+  async hoverText(lineText, needle, { mustContain = '', timeoutMs = 30_000 } = {}) {
+    const deadline = Date.now() + timeoutMs;
+    const hover = this.page.locator('.monaco-hover:not(.hidden)', { hasText: mustContain }).first();
+    for (;;) {
+      const rect = await this.textRect(lineText, needle);
+      await this.page.mouse.move(rect.x + rect.width / 2, rect.y + rect.height / 2, { steps: 3 });
+      try {
+        await hover.waitFor({ state: 'visible', timeout: Math.min(5_000, Math.max(1, deadline - Date.now())) });
+        return (await hover.innerText()).trim();
+      } catch (error) {
+        if (Date.now() >= deadline) throw error;
+        await this.page.mouse.move(5, 5);
+        await this.page.keyboard.press('Escape');
+      }
+    }
+  }
+}
+
+function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
