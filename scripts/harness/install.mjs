@@ -14,7 +14,8 @@ import { paths } from './paths.mjs';
 
 const NODE24_VERSION = '24.21.0';
 const CODE_SERVER_VERSION = '4.139.1';
-const APT_PACKAGES = ['chromium', 'libkrb5-dev', 'build-essential', 'python3', 'pkg-config'];
+// fonts-wqy-zenhei: CJK glyphs, so Chinese tokens in hovers and screenshots are not empty boxes.
+const APT_PACKAGES = ['chromium', 'libkrb5-dev', 'build-essential', 'python3', 'pkg-config', 'fonts-wqy-zenhei'];
 
 function log(message) {
   process.stderr.write(`[harness:install] ${message}\n`);
