@@ -3,9 +3,11 @@
  * Results go to stdout, errors to stderr; exit code 0 = success, 1 = failure, 2 = usage error.
  */
 import { resolve } from 'node:path';
+import { runClassify } from './classify';
 import { runFillMask } from './fill-mask';
 import { runImport } from './import';
 import { runServe } from './serve';
+import { runTrainHead } from './train-head';
 import { UsageError, type CommandContext } from './shared';
 
 const USAGE = `Usage: bert-lens <command> [options]
@@ -15,6 +17,17 @@ Commands:
       Predict every [MASK] in TEXT.
   fill-mask [--model M] [--top-k N] --input FILE.jsonl --json
       One JSON object {"text": "..."} per input line; one result line per input line.
+  classify --head NAME [--model M] [--json] TEXT
+      Label probabilities for TEXT. NAME: a head saved by train-head (.bert-lens/heads/NAME.json),
+      a path to a head .json file, or "model" (the classifier compiled into the model). A saved
+      head runs on the model it was trained on unless --model is given.
+  classify --head NAME [--model M] --input FILE.jsonl --json
+      One JSON object {"text": "..."} per input line; one {"labels": [...]} line per input line.
+  train-head --data FILE --name NAME [--model M] [--folds K] [--pooling mean|cls] [--l2 X]
+             [--seed N] [--format jsonl|csv] [--force] [--json]
+      Train a linear head on the model's features from JSONL lines {"text","label"} or a CSV
+      with a text,label header; prints the cross-validation report (default 10 folds) and saves
+      .bert-lens/heads/NAME.json (refuses to overwrite without --force).
   import SOURCE [--out DIR] [--json]
       Compile a local Hugging Face BERT checkpoint folder (config.json, model.safetensors,
       vocab.txt or tokenizer.json) into a model folder usable with --model.
@@ -27,11 +40,13 @@ Options:
   --json      machine-readable output
   -h, --help  this help
 
-Coming with later releases: nsp, classify, coherence, analyze, train-head, bench, Hub ids.`;
+Coming with later releases: nsp, coherence, analyze, bench.`;
 
 const COMMANDS: Record<string, (args: string[], ctx: CommandContext) => Promise<number>> = {
   'fill-mask': runFillMask,
   import: runImport,
+  classify: runClassify,
+  'train-head': runTrainHead,
   serve: runServe,
 };
 

@@ -26,3 +26,32 @@ export type {
 } from './session';
 export { fillMask, fillMaskBatch, fillMaskSettled, findMaskPositions, DEFAULT_TOP_K } from './fill-mask';
 export type { FillMaskOptions, FillMaskBatchOptions, FillMaskOutcome } from './fill-mask';
+export { extractFeatures, isPooling, POOLINGS, DEFAULT_POOLING } from './features';
+export type { Pooling, ExtractFeaturesOptions, ExtractedFeatures, FeatureProgress } from './features';
+export { classify, classifySettled, modelClassifier } from './classify';
+export type { ClassifierHead, ClassifyOptions, ClassifyOutcome, ClassifyResult, LabelScore, ModelClassifier } from './classify';
+export {
+  readLinearHead,
+  writeLinearHead,
+  parseLinearHead,
+  serializeLinearHead,
+  applyLinearHead,
+  checkHeadModel,
+  modelIdentity,
+  LinearHeadError,
+  LINEAR_HEAD_FORMAT,
+  LINEAR_HEAD_VERSION,
+} from './linear-head';
+export type { LinearHead, HeadModelIdentity, HeadTraining } from './linear-head';
+export { trainLinearHead, trainSoftmaxHead, stratifiedFolds, classificationMetrics, DEFAULT_FOLDS, DEFAULT_SEED } from './train-head';
+export type {
+  TrainLinearHeadOptions,
+  TrainLinearHeadReport,
+  TrainLinearHeadPhase,
+  CrossValidationReport,
+  ClassificationMetrics,
+  ClassMetrics,
+} from './train-head';
+export { DEFAULT_L2 } from './softmax-regression';
+export { readLabelledData, parseLabelledData, foldsForData, LabelledDataError } from './labelled-data';
+export type { LabelledData, LabelledExample, LabelledDataFormat } from './labelled-data';
