@@ -4,8 +4,10 @@
  */
 import { resolve } from 'node:path';
 import { runClassify } from './classify';
+import { COHERENCE_USAGE, runCoherence } from './coherence';
 import { runFillMask } from './fill-mask';
 import { runImport } from './import';
+import { NSP_USAGE, runNsp } from './nsp';
 import { runServe } from './serve';
 import { runTrainHead } from './train-head';
 import { UsageError, type CommandContext } from './shared';
@@ -17,6 +19,8 @@ Commands:
       Predict every [MASK] in TEXT.
   fill-mask [--model M] [--top-k N] --input FILE.jsonl --json
       One JSON object {"text": "..."} per input line; one result line per input line.
+${NSP_USAGE}
+${COHERENCE_USAGE}
   classify --head NAME [--model M] [--json] TEXT
       Label probabilities for TEXT. NAME: a head saved by train-head (.bert-lens/heads/NAME.json),
       a path to a head .json file, or "model" (the classifier compiled into the model). A saved
@@ -40,11 +44,13 @@ Options:
   --json      machine-readable output
   -h, --help  this help
 
-Coming with later releases: nsp, coherence, analyze, bench.`;
+Coming with later releases: analyze, bench.`;
 
 const COMMANDS: Record<string, (args: string[], ctx: CommandContext) => Promise<number>> = {
   'fill-mask': runFillMask,
   import: runImport,
+  nsp: runNsp,
+  coherence: runCoherence,
   classify: runClassify,
   'train-head': runTrainHead,
   serve: runServe,

@@ -55,3 +55,18 @@ export type {
 export { DEFAULT_L2 } from './softmax-regression';
 export { readLabelledData, parseLabelledData, foldsForData, LabelledDataError } from './labelled-data';
 export type { LabelledData, LabelledExample, LabelledDataFormat } from './labelled-data';
+export {
+  nextSentenceProbability,
+  nextSentenceProbabilities,
+  nextSentenceSettled,
+  isNextProbability,
+  assertHasNspHead,
+  defaultNspBatchSize,
+  CPU_NSP_BATCH_SIZE,
+  GPU_NSP_BATCH_SIZE,
+} from './nsp';
+export type { NspResult, NspBatchOptions, NspOutcome, SentencePair } from './nsp';
+export { splitSentences } from './sentences';
+export type { Sentence, Paragraph, ParagraphKind, SentenceSplit, SentenceSplitOptions, TextFormat } from './sentences';
+export { coherence, TooFewSentencesError, DEFAULT_MAX_SENTENCES } from './coherence';
+export type { CoherenceOptions, CoherenceResult, CoherenceBoundary, CoherenceSummary } from './coherence';

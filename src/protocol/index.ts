@@ -5,8 +5,25 @@
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
 import type { FillMaskResult, MaskPredictions, TokenPrediction } from '../engine/types';
+import type { CoherenceResult } from '../engine/coherence';
+import type { NspResult } from '../engine/nsp';
+import type { ReplacementResult } from '../engine/replacements';
+import type { UnlikelyWordsResult, WordProbabilitiesResult } from '../engine/surprisal';
+import type { ClassifyResult } from '../engine/classify';
 
-export type { FillMaskResult, MaskPredictions, TokenPrediction };
+// Result shapes are the engine's own (type-only imports: nothing of the engine is bundled
+// into the extension). Each is documented where it is defined.
+export type {
+  FillMaskResult,
+  MaskPredictions,
+  TokenPrediction,
+  CoherenceResult,
+  NspResult,
+  ReplacementResult,
+  UnlikelyWordsResult,
+  WordProbabilitiesResult,
+  ClassifyResult,
+};
 
 export type ExecutionProviderSetting = 'auto' | 'cpu' | 'webgpu';
 export type ExecutionProvider = 'cpu' | 'webgpu' | 'cuda' | 'dml' | 'coreml';
@@ -45,7 +62,136 @@ export interface FillMaskParams {
   text: string;
   topK?: number;
 }
-export const FillMaskRequest = new RequestType<FillMaskParams, FillMaskResult, void>('bertLens/fillMask');
+export const FillMaskRequest = new RequestType<FillMaskExtrasParams, FillMaskResult, void>('bertLens/fillMask');
+
+/** client → server: scores for given candidate words at every `[MASK]`, or masks filled left to right. */
+export interface FillMaskExtrasParams extends FillMaskParams {
+  /** Candidate words to score at each `[MASK]` (instead of the top-k). */
+  targets?: string[];
+  /** Fill the masks one after another, each conditioned on the previous fills. */
+  leftToRight?: boolean;
+}
+
+/** client → server: whole-word alternatives for `text.slice(range[0], range[1])`. */
+export interface ReplacementsParams {
+  text: string;
+  /** `[start, end)` in UTF-16 code units; widened to whole words (see the result's `range`). */
+  range: [number, number];
+  topK?: number;
+}
+export const ReplacementsRequest = new RequestType<ReplacementsParams, ReplacementResult, void>('bertLens/replacements');
+
+/** client → server: P(IsNext) for an explicit pair. */
+export interface NspParams {
+  a: string;
+  b: string;
+}
+export const NspRequest = new RequestType<NspParams, NspResult, void>('bertLens/nsp');
+
+/** client → server: NSP at every sentence boundary of `text` (a selection or a document). */
+export interface CoherenceParams {
+  text: string;
+  /** Markdown documents skip code and make headings / list items paragraphs. */
+  format?: 'plain' | 'markdown';
+  acrossParagraphs?: boolean;
+}
+export const CoherenceRequest = new RequestType<CoherenceParams, CoherenceResult, void>('bertLens/coherence');
+
+/** client → server: the words of `text` the model finds least likely, with alternatives. */
+export interface UnlikelyWordsParams {
+  text: string;
+  format?: 'plain' | 'markdown';
+  /** Report words below this probability (default 0.001). */
+  threshold?: number;
+  max?: number;
+}
+export const UnlikelyWordsRequest = new RequestType<UnlikelyWordsParams, UnlikelyWordsResult, void>('bertLens/unlikelyWords');
+
+/** client → server: pseudo-log-likelihood of every word of `text`. */
+export interface WordProbabilitiesParams {
+  text: string;
+}
+export const WordProbabilitiesRequest = new RequestType<WordProbabilitiesParams, WordProbabilitiesResult, void>('bertLens/wordProbabilities');
+
+/** A classifier head the user can pick. */
+export interface HeadInfo {
+  /** `model` for the classifier compiled into the model, else the head's name. */
+  name: string;
+  /** Where it comes from: the model, the workspace's `.bert-lens/heads/`, or bundled with the model. */
+  source: 'model' | 'workspace' | 'bundled';
+  path?: string;
+  labels: string[];
+}
+
+/** client → server: the classifier heads available for the current model and workspace. */
+export interface ListHeadsParams {
+  /** Workspace folders whose `.bert-lens/heads/*.json` are listed. */
+  workspaceFolders: string[];
+}
+export const ListHeadsRequest = new RequestType<ListHeadsParams, HeadInfo[], void>('bertLens/listHeads');
+
+/** client → server: label probabilities of `text` under a head (`model`, a name from listHeads, or a path). */
+export interface ClassifyParams {
+  text: string;
+  head: string;
+  workspaceFolders: string[];
+}
+export const ClassifyRequest = new RequestType<ClassifyParams, ClassifyResult, void>('bertLens/classify');
+
+/** client → server: train a linear head from a labelled file (JSONL or CSV); reports work-done progress. */
+export interface TrainHeadParams {
+  dataPath: string;
+  name: string;
+  /** The workspace folder whose `.bert-lens/heads/` receives the head. */
+  workspaceFolder: string;
+  folds?: number;
+  pooling?: 'mean' | 'cls';
+  overwrite?: boolean;
+}
+export interface TrainHeadResult {
+  headPath: string;
+  labels: string[];
+  examples: number;
+  /** Cross-validated accuracy, when cross-validation ran. */
+  accuracy?: number;
+  /** Per-class F1 and the confusion matrix (rows = truth), as the engine reports them. */
+  report: unknown;
+  warnings: string[];
+}
+export const TrainHeadRequest = new RequestType<TrainHeadParams, TrainHeadResult, void>('bertLens/trainHead');
+
+/** client → server: the input as BERT sees it. */
+export interface TokenizeParams {
+  text: string;
+  textB?: string;
+}
+export interface TokenizeResult {
+  tokens: string[];
+  ids: number[];
+  typeIds: number[];
+  attentionMask: number[];
+  /** `[start, end)` in the given text (A or B, see sequenceIds), UTF-16; `[0, 0]` for specials. */
+  offsets: Array<[number, number]>;
+  sequenceIds: Array<0 | 1 | null>;
+  truncated: boolean;
+}
+export const TokenizeRequest = new RequestType<TokenizeParams, TokenizeResult, void>('bertLens/tokenize');
+
+/** client → server: attention probabilities of every layer and head for `text`. */
+export interface AttentionParams {
+  text: string;
+  /** Longest input in tokens (the heatmap is tokens × tokens); default 64. */
+  maxTokens?: number;
+}
+export interface AttentionResult {
+  tokens: string[];
+  layers: number;
+  heads: number;
+  /** attentions[layer][head][query][key], rows sum to 1. */
+  attentions: number[][][][];
+  truncated: boolean;
+}
+export const AttentionRequest = new RequestType<AttentionParams, AttentionResult, void>('bertLens/attention');
 
 /** client → server: what is loaded and how it runs. */
 export interface StatusResult {

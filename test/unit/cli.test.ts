@@ -96,3 +96,16 @@ test('bad usage and missing models fail with a message on stderr and a non-zero 
     assert.equal(run.stdout, '', `${args.join(' ')}: nothing on stdout`);
   }
 });
+
+test('nsp --json prints {"isNext": p}; coherence needs two sentences', async () => {
+  const nsp = await bertLens('nsp', '--model', fixture, '--json', 'The cat sat down.', 'It fell asleep.');
+  assert.equal(nsp.code, 0, nsp.stderr);
+  const line = JSON.parse(nsp.stdout);
+  assert.deepEqual(Object.keys(line), ['isNext']);
+  assert.ok(line.isNext >= 0 && line.isNext <= 1);
+  const dir = mkdtempSync(join(tmpdir(), 'bert-lens-cli-'));
+  writeFileSync(join(dir, 'one.txt'), 'Only one sentence here.\n');
+  const one = await bertLens('coherence', join(dir, 'one.txt'));
+  assert.equal(one.code, 1);
+  assert.match(one.stderr, /at least two sentences/);
+});

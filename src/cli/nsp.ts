@@ -1,0 +1,116 @@
+/**
+ * `bert-lens nsp`: the probability that TEXT_B follows TEXT_A (next-sentence prediction), for
+ * one pair or for every line `{"a": "...", "b": "..."}` of a JSONL file (`--input`), as a
+ * readable line or as the contract's JSON `{"isNext": p}`.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadModel, type BertModel } from '../engine';
+import { nextSentenceProbability, nextSentenceSettled, type NspResult, type SentencePair } from '../engine/nsp';
+import { formatPercent } from '../protocol/format';
+import { probabilityBar } from './bar';
+import { resolveCliModel, UsageError, type CommandContext } from './shared';
+
+export const NSP_USAGE = `  nsp [--model M] [--json] TEXT_A TEXT_B
+      Probability that TEXT_B is the sentence that follows TEXT_A (next-sentence prediction).
+  nsp [--model M] --input FILE.jsonl --json
+      One JSON object {"a": "...", "b": "..."} per input line; one {"isNext": p} line per input line.`;
+
+export async function runNsp(args: string[], ctx: CommandContext): Promise<number> {
+  const { values, positionals } = parseCliArgs(args);
+  const json = values.json === true;
+  if (values.input !== undefined && positionals.length > 0) throw new UsageError('give either TEXT_A TEXT_B or --input FILE, not both');
+  if (values.input === undefined && positionals.length !== 2) {
+    throw new UsageError(
+      positionals.length < 2
+        ? `missing ${positionals.length === 0 ? 'TEXT_A and TEXT_B' : 'TEXT_B'} (or --input FILE.jsonl)`
+        : `expected two texts, got ${positionals.length} (quote each text)`,
+    );
+  }
+  if (values.input !== undefined && !json) throw new UsageError('--input needs --json (the output is one JSON line per input line)');
+
+  const model = await loadModel(await resolveCliModel(values.model, ctx), { executionProvider: 'cpu' });
+  if (values.input !== undefined) return nspLines(model, resolve(ctx.cwd, values.input), ctx);
+
+  const [a, b] = positionals;
+  const result = await nextSentenceProbability(model, a, b);
+  if (result.truncated) ctx.stderr.write(`bert-lens nsp: the pair was longer than the model reads (${model.tokenizer.maxLength} tokens) and was cut, longest text first\n`);
+  ctx.stdout.write(json ? `${JSON.stringify(nspJson(result))}\n` : formatResult(result));
+  return 0;
+}
+
+/** The contract's JSON shape for one pair. */
+export function nspJson(result: NspResult): { isNext: number } {
+  return { isNext: result.isNext };
+}
+
+/** One output line per input line; a bad line gets `{"error": ...}` and the exit code becomes 1. */
+async function nspLines(model: BertModel, path: string, ctx: CommandContext): Promise<number> {
+  let content: string;
+  try {
+    content = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
+  const lines = content.split(/\r?\n/);
+  if (lines.at(-1) === '') lines.pop();
+  const parsed = lines.map((line) => {
+    try {
+      return { pair: parsePairLine(line) };
+    } catch (error) {
+      return { error: error as Error };
+    }
+  });
+  const pairs = parsed.flatMap((p) => (p.pair === undefined ? [] : [p.pair]));
+  const outcomes = await nextSentenceSettled(model, pairs);
+  let failures = 0;
+  let next = 0;
+  for (const [index, line] of parsed.entries()) {
+    const outcome = line.pair === undefined ? { ok: false as const, error: line.error! } : outcomes[next++];
+    if (outcome.ok) {
+      if (outcome.result.truncated) ctx.stderr.write(`bert-lens nsp: ${path}: line ${index + 1}: the pair was cut to ${model.tokenizer.maxLength} tokens\n`);
+      ctx.stdout.write(`${JSON.stringify(nspJson(outcome.result))}\n`);
+      continue;
+    }
+    failures++;
+    const message = `line ${index + 1}: ${outcome.error.message}`;
+    ctx.stderr.write(`bert-lens nsp: ${path}: ${message}\n`);
+    ctx.stdout.write(`${JSON.stringify({ error: message })}\n`);
+  }
+  return failures === 0 ? 0 : 1;
+}
+
+function parsePairLine(line: string): SentencePair {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    throw new Error('not valid JSON');
+  }
+  const { a, b } = (value ?? {}) as { a?: unknown; b?: unknown };
+  if (typeof a !== 'string' || typeof b !== 'string') throw new Error('expected an object with "a" and "b" strings');
+  return [a, b];
+}
+
+function formatResult(result: NspResult): string {
+  const verdict = result.isNext >= 0.5 ? 'B follows A' : 'B does not follow A';
+  const note = result.truncated ? ' (pair truncated)' : '';
+  return `P(IsNext) ${probabilityBar(result.isNext)} ${formatPercent(result.isNext).padStart(6)}  ${verdict}${note}\n`;
+}
+
+function parseCliArgs(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        model: { type: 'string' },
+        json: { type: 'boolean' },
+        input: { type: 'string' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
