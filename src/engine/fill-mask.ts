@@ -9,7 +9,11 @@
  *   // masks[0] = { range: [25, 31], predictions: [{ token: 'paris', id: 3000, score: 0.41 }, ...] }
  */
 import type { BertModel } from './session';
-import type { EncodedInput, FillMaskResult, MaskPredictions, TokenPrediction } from './types';
+import { checkedTopK, topPredictions } from './probabilities';
+import type { EncodedInput, FillMaskResult, MaskPredictions } from './types';
+
+// The softmax / top-k helpers moved to probabilities.ts (shared with replacements and surprisal).
+export { checkedTopK, logSumExpOf, topKIndices, topPredictions } from './probabilities';
 
 export interface FillMaskOptions {
   /** Predictions per mask, default 5; at most the vocabulary size. */
@@ -156,71 +160,4 @@ function occurrences(text: string, needle: string): number[] {
   const found: number[] = [];
   for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length)) found.push(at);
   return found;
-}
-
-function checkedTopK(topK: number, vocabSize: number): number {
-  if (!Number.isInteger(topK) || topK < 1) throw new Error(`topK must be a positive integer, got ${topK}`);
-  return Math.min(topK, vocabSize);
-}
-
-/**
- * The `k` highest-probability tokens of one logits row, sorted by descending probability.
- * Probabilities are exp(logit − logsumexp(row)), computed stably; selection keeps a k-sized
- * min-heap instead of sorting the whole vocabulary.
- */
-export function topPredictions(
-  logits: ArrayLike<number>,
-  k: number,
-  tokenOf: (id: number) => string,
-): TokenPrediction[] {
-  const ids = topKIndices(logits, k);
-  const logSumExp = logSumExpOf(logits);
-  return ids.map((id) => ({ token: tokenOf(id), id, score: Math.exp(logits[id] - logSumExp) }));
-}
-
-/** log(Σ exp(x)) without overflow: max + log(Σ exp(x − max)). */
-export function logSumExpOf(values: ArrayLike<number>): number {
-  let max = -Infinity;
-  for (let i = 0; i < values.length; i++) if (values[i] > max) max = values[i];
-  if (!Number.isFinite(max)) throw new Error(`Logits are not finite (max ${max})`);
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) sum += Math.exp(values[i] - max);
-  return max + Math.log(sum);
-}
-
-/** Indices of the `k` largest values, largest first (ties: lower index first). */
-export function topKIndices(values: ArrayLike<number>, k: number): number[] {
-  const n = Math.min(k, values.length);
-  if (n <= 0) return [];
-  // heap[0] is the smallest kept value ("worse" = smaller value, or equal value with higher index).
-  const heap: number[] = [];
-  const worse = (a: number, b: number) => values[a] < values[b] || (values[a] === values[b] && a > b);
-  const siftDown = (start: number) => {
-    let i = start;
-    for (;;) {
-      const left = 2 * i + 1;
-      const right = left + 1;
-      let smallest = i;
-      if (left < heap.length && worse(heap[left], heap[smallest])) smallest = left;
-      if (right < heap.length && worse(heap[right], heap[smallest])) smallest = right;
-      if (smallest === i) return;
-      [heap[i], heap[smallest]] = [heap[smallest], heap[i]];
-      i = smallest;
-    }
-  };
-  for (let index = 0; index < values.length; index++) {
-    if (heap.length < n) {
-      heap.push(index);
-      for (let i = heap.length - 1; i > 0; ) {
-        const parent = (i - 1) >> 1;
-        if (!worse(heap[i], heap[parent])) break;
-        [heap[i], heap[parent]] = [heap[parent], heap[i]];
-        i = parent;
-      }
-    } else if (values[index] >= values[heap[0]] && worse(heap[0], index)) {
-      heap[0] = index;
-      siftDown(0);
-    }
-  }
-  return heap.sort((a, b) => (worse(a, b) ? 1 : worse(b, a) ? -1 : 0));
 }

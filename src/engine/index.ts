@@ -70,3 +70,20 @@ export { splitSentences } from './sentences';
 export type { Sentence, Paragraph, ParagraphKind, SentenceSplit, SentenceSplitOptions, TextFormat } from './sentences';
 export { coherence, TooFewSentencesError, DEFAULT_MAX_SENTENCES } from './coherence';
 export type { CoherenceOptions, CoherenceResult, CoherenceBoundary, CoherenceSummary } from './coherence';
+export { fillMaskExtended } from './fill-mask-extras';
+export type { FillMaskExtendedOptions, FillMaskExtendedResult, ExtendedMaskPredictions, TargetScore } from './fill-mask-extras';
+export { suggestReplacements, suggestForSlots, matchCase, DEFAULT_REPLACEMENT_TOP_K, MAX_SELECTED_WORDS } from './replacements';
+export type { ReplacementOptions, ReplacementResult, ReplacementCandidate, ReplacementSlot, SlotSuggestions } from './replacements';
+export { wordProbabilities, scanDocument, unlikelyWords, SentenceScoreCache, defaultSentenceCache, DEFAULT_MASK_EVERY } from './surprisal';
+export type {
+  WordScore,
+  WordProbabilitiesOptions,
+  WordProbabilitiesResult,
+  ScanOptions,
+  ScanResult,
+  UnlikelyWord,
+  UnlikelyWordsOptions,
+  UnlikelyWordsResult,
+} from './surprisal';
+export { DEFAULT_WINDOW_TOKENS, encodeDocument } from './window';
+export type { DocumentTokens } from './window';
