@@ -1,5 +1,5 @@
 /**
- * `bert-lens import SOURCE [--out DIR] [--json]`: compiles a local Hugging Face BERT checkpoint
+ * `bert-lens import SOURCE [--out DIR] [--quantize int8|fp16|none] [--variant fused|standard] [--json]`: compiles a local Hugging Face BERT checkpoint
  * folder (config.json, model.safetensors, vocab.txt or tokenizer.json) into a self-contained
  * model folder (config, tokenizer files, model.onnx), checks that the engine can load it, and
  * prints what it found: heads, what is off and why, sizes, compile time.
@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadModel } from '../engine';
-import { compileCheckpoint, type CompileResult } from '../model/compile';
+import { compileCheckpoint, DEFAULT_COMPILE_PRECISION, DEFAULT_COMPILE_VARIANT, type CompileResult } from '../model/compile';
+import type { BertGraphPrecision, BertGraphVariant } from '../model/onnx/bert-graph';
 import { UsageError, type CommandContext } from './shared';
 
 const MiB = 1024 * 1024;
@@ -38,6 +39,8 @@ export function importJson(result: CompileResult, loadMs: number) {
     storedDtypes: c.dtypes,
     checkpointBytes: c.weightBytes,
     onnxBytes: result.onnxBytes,
+    variant: result.variant,
+    precision: result.precision,
     files: result.files,
     compileMs: Math.round(result.timings.totalMs),
     loadMs: Math.round(loadMs),
@@ -55,8 +58,10 @@ export async function runImport(args: string[], ctx: CommandContext): Promise<nu
   }
   const out = resolve(ctx.cwd, values.out ?? `${basename(source)}-bert-lens`);
   const json = values.json === true;
+  const precision = parseQuantize(values.quantize);
+  const variant = parseVariant(values.variant);
 
-  const result = await compileCheckpoint(source, out);
+  const result = await compileCheckpoint(source, out, { variant, precision });
   // The folder must work in the engine: reading it validates config + vocab, the session the graph.
   const model = await loadModel(out, { executionProvider: 'cpu' });
   const loadMs = model.loadMs;
@@ -77,6 +82,7 @@ export async function runImport(args: string[], ctx: CommandContext): Promise<nu
     'Heads:',
     ...headSummary(result),
     ...c.notes.map((note) => `  note: ${note}`),
+    `Graph: ${result.variant} operators, ${result.precision}`,
     `Wrote ${result.outDir}`,
     ...result.files.map((f) => `  ${f.name.padEnd(22)} ${formatBytes(f.bytes).padStart(11)}`),
     `Compiled in ${(result.timings.totalMs / 1000).toFixed(2)} s ` +
@@ -93,9 +99,24 @@ function parseCliArgs(args: string[]) {
     return parseArgs({
       args,
       allowPositionals: true,
-      options: { out: { type: 'string' }, json: { type: 'boolean' } },
+      options: { out: { type: 'string' }, json: { type: 'boolean' }, quantize: { type: 'string' }, variant: { type: 'string' } },
     });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+/** `--quantize int8|fp16|none` → graph precision ('none' = fp32); absent → the compiler's default. */
+function parseQuantize(value: string | undefined): BertGraphPrecision {
+  if (value === undefined) return DEFAULT_COMPILE_PRECISION;
+  const precisions: Record<string, BertGraphPrecision> = { int8: 'int8', fp16: 'fp16', none: 'fp32' };
+  if (!Object.hasOwn(precisions, value)) throw new UsageError(`--quantize must be int8, fp16 or none, got "${value}"`);
+  return precisions[value];
+}
+
+/** `--variant fused|standard`; absent → the compiler's default. */
+function parseVariant(value: string | undefined): BertGraphVariant {
+  if (value === undefined) return DEFAULT_COMPILE_VARIANT;
+  if (value !== 'fused' && value !== 'standard') throw new UsageError(`--variant must be fused or standard, got "${value}"`);
+  return value;
 }

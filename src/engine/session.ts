@@ -34,7 +34,7 @@ export interface LoadModelOptions {
   allowSpinning?: boolean;
 }
 
-export const MODEL_OUTPUTS = ['mlm_logits', 'nsp_logits', 'pooled_output', 'sequence_output', 'classifier_logits'] as const;
+export const MODEL_OUTPUTS = ['mlm_logits', 'nsp_logits', 'pooled_output', 'sequence_output', 'classifier_logits', 'attentions'] as const;
 export type ModelOutputName = (typeof MODEL_OUTPUTS)[number];
 
 export interface RunOptions<K extends ModelOutputName> {

@@ -8,11 +8,28 @@
 import { copyFile, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { loadCheckpoint, type CheckpointInfo } from './checkpoint';
-import { buildBertGraph, type BertGraphVariant } from './onnx/bert-graph';
+import { buildBertGraph, type BertGraphPrecision, type BertGraphVariant } from './onnx/bert-graph';
+
+/**
+ * Defaults, from the measurements in bench/README.md (2-core AVX2 EPYC, onnxruntime-node 1.30):
+ * the fused and standard fp32 graphs run equally fast on the CPU (within noise, at 16–512
+ * tokens, batch 1 and 8), so the standard one, which every execution provider runs (WebGPU
+ * included), is the default. fp32 keeps the reference's probabilities (≤ 1e-4); int8 is
+ * opt-in (`--quantize int8`): ≈ 1.6× faster and 25% of the size, but it moves probabilities
+ * by up to a few hundredths and flips near-tied top-1 tokens.
+ */
+export const DEFAULT_COMPILE_VARIANT: BertGraphVariant = 'standard';
+export const DEFAULT_COMPILE_PRECISION: BertGraphPrecision = 'fp32';
 
 export interface CompileOptions {
-  /** Graph variant (default 'standard'). */
+  /** Graph variant (default DEFAULT_COMPILE_VARIANT). */
   variant?: BertGraphVariant;
+  /** Weight / compute precision (default DEFAULT_COMPILE_PRECISION). */
+  precision?: BertGraphPrecision;
+  /** Also output every layer's attention probabilities (`attentions`, see bert-graph.ts). */
+  attentions?: boolean;
+  /** 'all': full-sequence `logits` instead of `mlm_positions` → `mlm_logits` (the export transformers.js loads). */
+  mlmOutput?: 'positions' | 'all';
 }
 
 export interface CompiledFile {
@@ -27,6 +44,8 @@ export interface CompileResult {
   files: CompiledFile[];
   /** Bytes of model.onnx. */
   onnxBytes: number;
+  variant: BertGraphVariant;
+  precision: BertGraphPrecision;
   /** Milliseconds: reading the weights, building + serialising the graph, writing files, all together. */
   timings: { readMs: number; buildMs: number; writeMs: number; totalMs: number };
 }
@@ -56,11 +75,16 @@ async function copyAtomically(from: string, to: string): Promise<void> {
 
 /** Compiles the checkpoint folder `sourceDir` into the model folder `outDir` (created if needed). */
 export async function compileCheckpoint(sourceDir: string, outDir: string, options: CompileOptions = {}): Promise<CompileResult> {
+  const variant = options.variant ?? DEFAULT_COMPILE_VARIANT;
+  const precision = options.precision ?? DEFAULT_COMPILE_PRECISION;
   const started = performance.now();
   const checkpoint = await loadCheckpoint(sourceDir);
   const loaded = performance.now();
   let modelBytes: Uint8Array | undefined = buildBertGraph(checkpoint.config, checkpoint.weights, {
-    variant: options.variant,
+    variant,
+    precision,
+    attentions: options.attentions,
+    mlmOutput: options.mlmOutput,
     heads: checkpoint.heads,
   });
   checkpoint.weights.clear(); // the graph holds its own copy; let the float arrays go
@@ -98,6 +122,8 @@ export async function compileCheckpoint(sourceDir: string, outDir: string, optio
     outDir: absOut,
     files,
     onnxBytes,
+    variant,
+    precision,
     timings: { readMs: loaded - started, buildMs: built - loaded, writeMs: written - built, totalMs: written - started },
   };
 }

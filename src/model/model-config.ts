@@ -10,8 +10,11 @@ export interface BertConfig {
   numHiddenLayers: number;
   numAttentionHeads: number;
   intermediateSize: number;
-  /** Only the exact (erf) GELU is supported: Hugging Face's "gelu" (or "gelu_python"). */
-  hiddenAct: 'gelu';
+  /**
+   * 'gelu': the exact (erf) GELU, Hugging Face's "gelu" / "gelu_python".
+   * 'gelu_new': the tanh approximation, Hugging Face's "gelu_new" / "gelu_pytorch_tanh" / "gelu_fast".
+   */
+  hiddenAct: 'gelu' | 'gelu_new';
   layerNormEps: number;
   typeVocabSize: number;
   maxPositionEmbeddings: number;
@@ -32,7 +35,13 @@ const DEFAULTS = {
   pad_token_id: 0,
 } as const;
 
-const EXACT_GELU_NAMES = new Set(['gelu', 'gelu_python']);
+const GELU_NAMES: Record<string, BertConfig['hiddenAct']> = {
+  gelu: 'gelu',
+  gelu_python: 'gelu',
+  gelu_new: 'gelu_new',
+  gelu_pytorch_tanh: 'gelu_new',
+  gelu_fast: 'gelu_new',
+};
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -100,8 +109,8 @@ export function parseBertConfig(json: unknown, source: string): BertConfig {
   if (foreign.length > 0) reader.fail(`unsupported architecture ${foreign.join(', ')} (expected a Bert* class)`);
 
   const hiddenAct = json.hidden_act ?? DEFAULTS.hidden_act;
-  if (typeof hiddenAct !== 'string' || !EXACT_GELU_NAMES.has(hiddenAct)) {
-    reader.fail(`unsupported hidden_act ${JSON.stringify(hiddenAct)} (only the exact "gelu" is supported)`);
+  if (typeof hiddenAct !== 'string' || !Object.hasOwn(GELU_NAMES, hiddenAct)) {
+    reader.fail(`unsupported hidden_act ${JSON.stringify(hiddenAct)} (supported: ${Object.keys(GELU_NAMES).map((n) => `"${n}"`).join(', ')})`);
   }
 
   const positionType = json.position_embedding_type;
@@ -126,7 +135,7 @@ export function parseBertConfig(json: unknown, source: string): BertConfig {
     numHiddenLayers: reader.positiveInteger('num_hidden_layers'),
     numAttentionHeads,
     intermediateSize: reader.positiveInteger('intermediate_size'),
-    hiddenAct: 'gelu',
+    hiddenAct: GELU_NAMES[hiddenAct],
     layerNormEps,
     typeVocabSize: reader.positiveInteger('type_vocab_size', DEFAULTS.type_vocab_size),
     maxPositionEmbeddings: reader.positiveInteger('max_position_embeddings', DEFAULTS.max_position_embeddings),

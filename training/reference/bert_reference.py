@@ -29,7 +29,15 @@ class Config:
         self.type_vocab_size = raw.get("type_vocab_size", 2)
         self.layer_norm_eps = raw.get("layer_norm_eps", 1e-12)
         self.num_labels = len(raw.get("id2label", {})) or 2
-        assert raw.get("hidden_act", "gelu") == "gelu"
+        self.hidden_act = raw.get("hidden_act", "gelu")
+        assert self.hidden_act in ("gelu", "gelu_new"), self.hidden_act
+
+
+def activation(name):
+    """Hugging Face's ACT2FN for the two GELUs BERT checkpoints use."""
+    if name == "gelu_new":  # transformers' NewGELUActivation (tanh approximation)
+        return lambda x: 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * torch.pow(x, 3.0))))
+    return F.gelu  # exact (erf) GELU
 
 
 class BertEmbeddings(nn.Module):
@@ -91,9 +99,10 @@ class BertIntermediate(nn.Module):
     def __init__(self, c):
         super().__init__()
         self.dense = nn.Linear(c.hidden_size, c.intermediate_size)
+        self.act = activation(c.hidden_act)
 
     def forward(self, x):
-        return F.gelu(self.dense(x))  # exact (erf) GELU
+        return self.act(self.dense(x))
 
 
 class BertOutput(nn.Module):
@@ -156,9 +165,10 @@ class BertPredictionHeadTransform(nn.Module):
         super().__init__()
         self.dense = nn.Linear(c.hidden_size, c.hidden_size)
         self.LayerNorm = nn.LayerNorm(c.hidden_size, eps=c.layer_norm_eps)
+        self.act = activation(c.hidden_act)
 
     def forward(self, x):
-        return self.LayerNorm(F.gelu(self.dense(x)))
+        return self.LayerNorm(self.act(self.dense(x)))
 
 
 class BertLMPredictionHead(nn.Module):

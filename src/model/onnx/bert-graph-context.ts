@@ -67,6 +67,11 @@ export class BertGraphContext {
     });
   }
 
+  /** The checkpoint tensor `name` itself (for blocks that lay weights out differently, e.g. fused QKV). */
+  tensor(name: string) {
+    return this.requireWeight(name);
+  }
+
   private requireWeight(name: string) {
     const tensor = this.weights.get(name);
     if (tensor === undefined) throw new Error(`BERT weight ${name} is missing`);

@@ -6,7 +6,7 @@
 import { onnx } from 'onnx-proto';
 
 /** Element types the builder can declare for graph inputs, outputs and initializers. */
-export type ElementType = 'float32' | 'int64';
+export type ElementType = 'float32' | 'float16' | 'int64' | 'int32' | 'int8' | 'uint8';
 
 /** A dimension of a graph input/output: a fixed size or the name of a dynamic dimension. */
 export type Dimension = number | string;
@@ -35,8 +35,21 @@ export interface ModelMetadata {
 
 const ELEMENT_TYPE_CODES: Record<ElementType, onnx.TensorProto.DataType> = {
   float32: onnx.TensorProto.DataType.FLOAT,
+  float16: onnx.TensorProto.DataType.FLOAT16,
   int64: onnx.TensorProto.DataType.INT64,
+  int32: onnx.TensorProto.DataType.INT32,
+  int8: onnx.TensorProto.DataType.INT8,
+  uint8: onnx.TensorProto.DataType.UINT8,
 };
+
+/** The mutable parts of a graph under construction, for whole-graph passes (precision rewrites). */
+export interface GraphParts {
+  nodes: onnx.INodeProto[];
+  initializers: onnx.ITensorProto[];
+  inputs: onnx.IValueInfoProto[];
+  outputs: onnx.IValueInfoProto[];
+  operatorSets: OperatorSet[];
+}
 
 /** ONNX IR version 8 is the one that goes with opset 17 (ONNX 1.12+). */
 const IR_VERSION = 8;
@@ -87,7 +100,28 @@ export class OnnxGraphBuilder {
   private readonly usedNames = new Set<string>();
   private readonly nameCounters = new Map<string, number>();
 
-  constructor(private readonly operatorSets: readonly OperatorSet[]) {}
+  private readonly operatorSets: OperatorSet[];
+
+  constructor(operatorSets: readonly OperatorSet[]) {
+    this.operatorSets = [...operatorSets];
+  }
+
+  /** Node, initializer, I/O and opset lists themselves (not copies), for passes that rewrite the graph before `encode`. */
+  parts(): GraphParts {
+    return { nodes: this.nodes, initializers: this.initializers, inputs: this.inputs, outputs: this.outputs, operatorSets: this.operatorSets };
+  }
+
+  /** A fresh value name derived from `hint` (for passes that add nodes). */
+  freshName(hint: string): string {
+    return this.uniqueName(hint);
+  }
+
+  /** Adds an initializer of any element type from its little-endian bytes and returns its name. */
+  addRawInitializer(nameHint: string, elementType: ElementType, dims: readonly number[], rawData: Uint8Array): string {
+    const name = this.uniqueName(nameHint);
+    this.initializers.push({ name, dataType: ELEMENT_TYPE_CODES[elementType], dims: [...dims], rawData });
+    return name;
+  }
 
   /** Declares a graph input and returns its name. */
   addInput(name: string, elementType: ElementType, dims: readonly Dimension[]): string {
