@@ -1,5 +1,7 @@
 /**
- * Writes the tiny BERT test fixture: test/fixtures/tiny-bert/{model.onnx, config.json}.
+ * Writes the tiny BERT test fixture: test/fixtures/tiny-bert/{model.onnx, config.json,
+ * model.safetensors} (the same weights as a Hugging Face checkpoint, Hugging Face names, so the
+ * folder is also a checkpoint the compiler can rebuild, e.g. with attention outputs).
  * A BertForPreTraining with the bert-base-uncased vocabulary size (30522), hidden 32,
  * 2 layers, 2 heads, intermediate 64, seeded random weights (std 0.02; Linear biases also
  * std 0.02 instead of BERT's zeros, so a dropped bias shows in tests; LayerNorm 1 / 0).
@@ -15,6 +17,7 @@ import { parseBertConfig, type BertConfig } from '../src/model/model-config';
 import { buildBertGraph } from '../src/model/onnx/bert-graph';
 import type { WeightMap } from '../src/model/onnx/bert-weights';
 import { randomBertWeights, type RandomBertWeightOptions } from '../src/model/onnx/random-bert-weights';
+import { encodeSafetensors } from '../src/model/safetensors';
 
 export const TINY_BERT_DIR = 'test/fixtures/tiny-bert';
 
@@ -64,7 +67,9 @@ function main(): void {
   const fixture = makeTinyBertFixture();
   writeFileSync(join(dir, 'model.onnx'), fixture.modelBytes);
   writeFileSync(join(dir, 'config.json'), fixture.configText);
-  console.log(`wrote ${join(dir, 'model.onnx')} (${fixture.modelBytes.length} bytes) and config.json`);
+  const checkpoint = encodeSafetensors(fixture.weights, { format: 'pt' });
+  writeFileSync(join(dir, 'model.safetensors'), checkpoint);
+  console.log(`wrote ${join(dir, 'model.onnx')} (${fixture.modelBytes.length} bytes), config.json and model.safetensors (${checkpoint.length} bytes)`);
 }
 
 // Run only as the script itself, not when a test imports the fixture definition.

@@ -3,7 +3,7 @@
  * and the language server (method `bertLens/...`), its params and result types, and the
  * settings both sides read. Nothing here imports `vscode` or the LSP libraries' runtime.
  */
-import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
+import { NotificationType, RequestType, RequestType0, type ProgressToken } from 'vscode-languageserver-protocol';
 import type { FillMaskResult, MaskPredictions, TokenPrediction } from '../engine/types';
 import type { CoherenceResult } from '../engine/coherence';
 import type { NspResult } from '../engine/nsp';
@@ -39,6 +39,33 @@ export interface BertLensSettings {
   hover: { enabled: boolean };
   /** Hugging Face Hub endpoint and token for Hub ids in `model` ('' = default / HF_TOKEN). */
   hub: { endpoint: string; token: string };
+  /** Language ids whose documents get hovers, diagnostics and code actions. */
+  languages: string[];
+  diagnostics: DiagnosticsSettings;
+}
+
+/** How a finding is shown in the editor. */
+export type DiagnosticSeverityName = 'hint' | 'information' | 'warning' | 'error';
+
+/** `bertLens.diagnostics.*`: opt-in findings published by the server. */
+export interface DiagnosticsSettings {
+  enabled: boolean;
+  /** Words with P(word) below this are reported. */
+  unlikelyWordThreshold: number;
+  /** Sentence boundaries with P(IsNext) below this are reported. */
+  weakTransitionThreshold: number;
+  /** Severity of unlikely words (default 'information'). */
+  unlikelyWordSeverity?: DiagnosticSeverityName;
+  /** Severity of weak transitions (default 'hint'). */
+  weakTransitionSeverity?: DiagnosticSeverityName;
+  /** Older single setting: the severity of both kinds when the per-kind ones are not set. */
+  severity?: DiagnosticSeverityName;
+  /** At most this many diagnostics per file (the most severe, then the least likely). */
+  maxPerFile: number;
+  /** Wait this long after the last edit before scanning, ms. */
+  debounceMs: number;
+  /** Files longer than this (characters) are not scanned; one information diagnostic says so. Default 200,000. */
+  maxFileSize?: number;
 }
 
 export const DEFAULT_SETTINGS: BertLensSettings = {
@@ -48,6 +75,17 @@ export const DEFAULT_SETTINGS: BertLensSettings = {
   maxTextLength: 100_000,
   hover: { enabled: true },
   hub: { endpoint: '', token: '' },
+  languages: ['markdown', 'plaintext', 'latex', 'restructuredtext'],
+  diagnostics: {
+    enabled: false,
+    unlikelyWordThreshold: 0.001,
+    weakTransitionThreshold: 0.2,
+    unlikelyWordSeverity: 'information',
+    weakTransitionSeverity: 'hint',
+    maxPerFile: 50,
+    debounceMs: 800,
+    maxFileSize: 200_000,
+  },
 };
 
 /** Passed by the client in `initializationOptions`. */
@@ -140,6 +178,8 @@ export const ClassifyRequest = new RequestType<ClassifyParams, ClassifyResult, v
 
 /** client → server: train a linear head from a labelled file (JSONL or CSV); reports work-done progress. */
 export interface TrainHeadParams {
+  /** Progress token from the client (LSP work-done progress); without one the server creates one when it can. */
+  workDoneToken?: ProgressToken;
   dataPath: string;
   name: string;
   /** The workspace folder whose `.bert-lens/heads/` receives the head. */
@@ -216,4 +256,14 @@ export const StatusNotification = new NotificationType<StatusResult>('bertLens/s
 export enum ErrorCodes {
   InvalidInput = -32602,
   ModelUnavailable = -32001,
+  /** The loaded model lacks what the request needs (no NSP head, no classifier, no attention maps). */
+  Unsupported = -32002,
+}
+
+/** What `data` of an `unlikely-word` diagnostic holds (for quick fixes without another model run). */
+export interface UnlikelyWordData {
+  kind: 'unlikely-word';
+  word: string;
+  probability: number;
+  alternatives: Array<{ text: string; probability: number }>;
 }

@@ -31,25 +31,35 @@ export function maskAt(documentText: string, offset: number): number | undefined
 }
 
 export function maskContext(documentText: string, maskStart: number): MaskContext {
-  const paragraphStart = lastBlankLineBefore(documentText, maskStart);
-  const paragraphEnd = firstBlankLineAfter(documentText, maskStart + MASK.length);
-  let start = Math.max(paragraphStart, maskStart - WINDOW_BEFORE);
-  let end = Math.min(paragraphEnd, maskStart + MASK.length + WINDOW_AFTER);
+  const { text, start } = spanContext(documentText, maskStart, maskStart + MASK.length);
+  return { text, start, maskStart };
+}
+
+/** The paragraph around `[spanStart, spanEnd)`, bounded to the same window as for a mask. */
+export function spanContext(documentText: string, spanStart: number, spanEnd: number): { text: string; start: number } {
+  const paragraphStart = lastBlankLineBefore(documentText, spanStart);
+  const paragraphEnd = firstBlankLineAfter(documentText, spanEnd);
+  let start = Math.max(paragraphStart, spanStart - WINDOW_BEFORE);
+  let end = Math.min(paragraphEnd, spanEnd + WINDOW_AFTER);
   // Do not cut a word or a surrogate pair in half at the window's edges.
   start = snapToWhitespace(documentText, start, paragraphStart, -1);
   end = snapToWhitespace(documentText, end, paragraphEnd, +1);
-  return { text: documentText.slice(start, end), start, maskStart };
+  return { text: documentText.slice(start, end), start };
 }
 
+/** Start of the paragraph holding `offset`: just after the last blank line before it (searched within the window only). */
 function lastBlankLineBefore(text: string, offset: number): number {
-  const match = text.slice(0, offset).match(/\n[ \t]*\n(?![\s\S]*\n[ \t]*\n)/);
-  return match?.index === undefined ? 0 : match.index + match[0].length;
+  const from = Math.max(0, offset - WINDOW_BEFORE - 64);
+  const before = text.slice(from, offset);
+  let found = -1;
+  for (const match of before.matchAll(/\n[ \t]*\n/g)) found = match.index! + match[0].length;
+  return found < 0 ? from : from + found;
 }
 
 function firstBlankLineAfter(text: string, offset: number): number {
-  const rest = text.slice(offset);
+  const rest = text.slice(offset, offset + WINDOW_AFTER + 64);
   const match = rest.match(/\n[ \t]*\n/);
-  return match?.index === undefined ? text.length : offset + match.index;
+  return match?.index === undefined ? Math.min(text.length, offset + rest.length) : offset + match.index;
 }
 
 /**

@@ -5,12 +5,19 @@
  */
 import { basename } from 'node:path';
 import { loadModel, type BertModel } from '../engine';
+import { resolveModelFolder } from '../model/bundled';
 import { resolveModel } from '../model/resolve';
+import { findCheckpointFolder } from './attention';
 import type { BertLensSettings, StatusResult } from '../protocol';
+
+const LATENCY_NOTIFY_MS = 500;
 
 export class ModelHost {
   private loading: Promise<BertModel> | undefined;
   private status: StatusResult;
+  private checkpoint: Promise<string | undefined> | undefined;
+  private latencyTimer: NodeJS.Timeout | undefined;
+  private sentLatency: number | undefined;
 
   constructor(
     private readonly settings: BertLensSettings,
@@ -37,8 +44,34 @@ export class ModelHost {
     return { ...this.status };
   }
 
+  /** The Hugging Face checkpoint folder behind the loaded model, when there is one (for attention maps). */
+  async checkpointFolder(): Promise<string | undefined> {
+    const model = await this.model();
+    this.checkpoint ??= (async () => {
+      let specFolder: string | undefined;
+      try {
+        specFolder = resolveModelFolder(this.settings.model, this.packageRoot);
+      } catch {
+        specFolder = undefined;
+      }
+      return findCheckpointFolder(model.folder.dir, this.settings.model, specFolder);
+    })();
+    return this.checkpoint;
+  }
+
+  /** Records the latest model run's latency; status notifications for it are sent at most every 500 ms. */
   recordLatency(ms: number): void {
-    this.update({ lastLatencyMs: Math.round(ms * 10) / 10 });
+    this.status = { ...this.status, lastLatencyMs: Math.round(ms * 10) / 10 };
+    if (this.latencyTimer) return;
+    this.onStatus(this.current());
+    this.latencyTimer = setTimeout(() => {
+      this.latencyTimer = undefined;
+      if (this.sentLatency === this.status.lastLatencyMs) return;
+      this.sentLatency = this.status.lastLatencyMs;
+      this.onStatus(this.current());
+    }, LATENCY_NOTIFY_MS);
+    this.latencyTimer.unref?.();
+    this.sentLatency = this.status.lastLatencyMs;
   }
 
   private async load(): Promise<BertModel> {

@@ -1,48 +1,48 @@
 /**
  * The BERT Lens language server (a child process of the extension, or `bert-lens serve --stdio`
- * for other editors). Wires the LSP connection to the model host and the request handlers;
- * the analysis itself lives in the engine.
+ * for other editors). Wires the LSP connection to the shared context (model host, queue,
+ * settings) and to the features: custom requests (requests.ts), hover (word-hover.ts),
+ * diagnostics (diagnostics.ts) and code actions (code-actions.ts). The analysis itself lives in
+ * the engine.
  */
 import {
-  ResponseError,
+  CodeActionKind,
+  DidChangeConfigurationNotification,
   TextDocuments,
   TextDocumentSyncKind,
   type Connection,
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { fillMask } from '../engine';
-import {
-  DEFAULT_SETTINGS,
-  ErrorCodes,
-  FillMaskRequest,
-  StatusNotification,
-  StatusRequest,
-  type BertLensSettings,
-  type FillMaskParams,
-  type InitializationOptions,
-} from '../protocol';
-import { maskHover } from './hover';
+import { StatusNotification, type InitializationOptions } from '../protocol';
+import { provideCodeActions } from './code-actions';
+import { ServerContext } from './context';
+import { DiagnosticsScheduler } from './diagnostics';
 import { ModelHost } from './model-host';
-import { validateText } from '../protocol/validate';
+import { registerRequests } from './requests';
+import { SettingsStore } from './settings';
+import { provideHover } from './word-hover';
 
 export function startServer(connection: Connection, defaultPackageRoot: string): void {
   const documents = new TextDocuments(TextDocument);
-  let settings: BertLensSettings = DEFAULT_SETTINGS;
-  let host: ModelHost | undefined;
-  const log = (message: string) => connection.console.log(message);
+  const ctx = new ServerContext(connection, documents, defaultPackageRoot);
+  const diagnostics = new DiagnosticsScheduler(ctx);
+  let dynamicConfiguration = false;
 
   connection.onInitialize((params): InitializeResult => {
     const options = (params.initializationOptions ?? {}) as Partial<InitializationOptions>;
-    settings = { ...DEFAULT_SETTINGS, ...options.settings };
-    const packageRoot = options.extensionPath ?? defaultPackageRoot;
-    host = new ModelHost(settings, packageRoot, log, (status) =>
+    ctx.settings = new SettingsStore(connection, options.settings);
+    ctx.settings.canPull = params.capabilities.workspace?.configuration === true;
+    dynamicConfiguration = params.capabilities.workspace?.didChangeConfiguration?.dynamicRegistration === true;
+    ctx.packageRoot = options.extensionPath ?? defaultPackageRoot;
+    ctx.host = new ModelHost(ctx.settings.initial, ctx.packageRoot, (message) => ctx.log(message), (status) =>
       void connection.sendNotification(StatusNotification, status),
     );
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
         hoverProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite] },
       },
       serverInfo: { name: 'bert-lens', version: '0.1.0' },
     };
@@ -50,54 +50,48 @@ export function startServer(connection: Connection, defaultPackageRoot: string):
 
   connection.onInitialized(() => {
     // Load eagerly so the first hover does not pay for session creation.
-    host?.model().catch(() => undefined /* reported through status and the log */);
+    ctx.host?.model().catch(() => undefined /* reported through status and the log */);
+    if (dynamicConfiguration) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'bertLens' });
   });
 
-  const runFillMask = async (text: string, topK: number) => {
-    if (!host) throw new ResponseError(ErrorCodes.ModelUnavailable, 'The server is not initialised');
-    let model;
-    try {
-      model = await host.model();
-    } catch (error) {
-      throw new ResponseError(ErrorCodes.ModelUnavailable, `Model unavailable: ${(error as Error).message}`);
-    }
-    const result = await fillMask(model, text, { topK });
-    host.recordLatency(result.latencyMs);
-    return result;
-  };
-
-  connection.onRequest(FillMaskRequest, async (params: FillMaskParams) => {
-    const problem = validateText(params?.text, settings.maxTextLength);
-    if (problem) throw new ResponseError(ErrorCodes.InvalidInput, problem);
-    const topK = clampTopK(params.topK ?? settings.topK);
-    try {
-      return await runFillMask(params.text, topK);
-    } catch (error) {
-      if (error instanceof ResponseError) throw error;
-      throw new ResponseError(ErrorCodes.InvalidInput, (error as Error).message);
-    }
+  connection.onDidChangeConfiguration((change) => {
+    ctx.settings.changed(change.settings);
+    for (const document of documents.all()) diagnostics.schedule(document, true);
   });
 
-  connection.onRequest(StatusRequest, () => host?.current() ?? { state: 'loading', model: '', modelPath: '', executionProvider: null, pid: process.pid });
+  registerRequests(ctx);
 
   connection.onHover(async (params, token) => {
-    if (!settings.hover.enabled) return null;
-    const document = documents.get(params.textDocument.uri);
-    if (!document || document.getText().length > settings.maxTextLength) return null;
     try {
-      const hover = await maskHover(document, params.position, settings.topK, runFillMask);
-      return token.isCancellationRequested ? null : hover;
+      return await provideHover(ctx, params, token);
     } catch (error) {
-      log(`Hover failed: ${(error as Error).message}`);
+      // A dropped (cancelled / outdated) hover is not news; anything else goes to the log.
+      if (!token.isCancellationRequested && !/cancelled|outdated/.test((error as Error).message)) {
+        ctx.log(`Hover failed: ${(error as Error).message}`);
+      }
+      if (isDropped(error)) throw error;
       return null;
     }
+  });
+
+  connection.onCodeAction((params, token) => provideCodeActions(ctx, params, token));
+
+  // onDidChangeContent follows onDidOpen for a new document: scan it at once; after edits, debounce.
+  const justOpened = new Set<string>();
+  documents.onDidOpen(({ document }) => justOpened.add(document.uri));
+  documents.onDidChangeContent(({ document }) => diagnostics.schedule(document, justOpened.delete(document.uri)));
+  documents.onDidClose(({ document }) => {
+    justOpened.delete(document.uri);
+    diagnostics.close(document.uri);
+    ctx.forget(document.uri);
   });
 
   documents.listen(connection);
   connection.listen();
 }
 
-function clampTopK(value: number): number {
-  if (!Number.isFinite(value)) return DEFAULT_SETTINGS.topK;
-  return Math.min(50, Math.max(1, Math.round(value)));
+/** RequestCancelled / ContentModified errors from the queue: the client should see them as such. */
+function isDropped(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return code === -32800 || code === -32801;
 }
