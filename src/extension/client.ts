@@ -1,6 +1,6 @@
 /**
  * Creates the language client: how the server process is started (Node IPC, dist/server.js),
- * which documents it sees, and how crashes are handled (restart, with a limit).
+ * which documents it sees (from settings), and how crashes are handled (restart, with a limit).
  */
 import * as vscode from 'vscode';
 import {
@@ -9,15 +9,13 @@ import {
   LanguageClient,
   TransportKind,
   type CloseHandlerResult,
+  type DocumentSelector,
   type ErrorHandler,
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import type { InitializationOptions } from '../protocol';
 import type { Config } from './config';
-
-/** Languages whose documents the server analyses (hover on `[MASK]`). */
-export const LANGUAGES = ['markdown', 'plaintext'];
 
 /** The client restarts a crashed server, but not more than this many times in `CRASH_WINDOW_MS`. */
 const MAX_RESTARTS = 5;
@@ -34,12 +32,24 @@ export function createClient(context: vscode.ExtensionContext, config: Config, l
     extensionPath: context.extensionPath,
   };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: LANGUAGES.map((language) => ({ language })),
+    documentSelector: documentSelector(config),
+    // The server may pull `bertLens` with workspace/configuration and is told when it changes.
+    synchronize: { configurationSection: 'bertLens' },
     outputChannel: log,
     initializationOptions,
     errorHandler: new RestartingErrorHandler(log),
   };
   return new LanguageClient('bertLens', 'BERT Lens', serverOptions, clientOptions);
+}
+
+/**
+ * The documents the server sees: every language in `bertLens.languages`; with
+ * `bertLens.comments.enabled`, every file too (the server reads only comments of the others).
+ */
+export function documentSelector(config: Config): DocumentSelector {
+  const selector: DocumentSelector = config.languages.map((language) => ({ language }));
+  if (config.commentsEnabled) selector.push({ scheme: 'file' }, { scheme: 'untitled' });
+  return selector;
 }
 
 /** Restarts the server after a crash unless it crashes repeatedly; tells the user when it gives up. */

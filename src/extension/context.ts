@@ -15,6 +15,10 @@ export class Ctx implements vscode.Disposable {
   private readonly statusEmitter = new vscode.EventEmitter<StatusResult | undefined>();
   /** Fires whenever the server reports a status, and with `undefined` when it stops. */
   readonly onDidChangeStatus = this.statusEmitter.event;
+  private starts = 0;
+  private readonly startEmitter = new vscode.EventEmitter<number>();
+  /** Fires with the new start count each time a server is started. */
+  readonly onDidStart = this.startEmitter.event;
 
   constructor(
     readonly extensionContext: vscode.ExtensionContext,
@@ -36,9 +40,15 @@ export class Ctx implements vscode.Disposable {
     return this.client;
   }
 
+  /** How many times a server was started (to wait for the one after a restart). */
+  get startCount(): number {
+    return this.starts;
+  }
+
   async start(): Promise<void> {
     const client = createClient(this.extensionContext, this.config, this.log);
     this.client = client;
+    this.startEmitter.fire(++this.starts);
     client.onNotification(StatusNotification, (status) => this.setStatus(status));
     client.onDidChangeState(({ newState }) => {
       if (newState === State.Running) void this.refreshStatus(client);
@@ -82,9 +92,29 @@ export class Ctx implements vscode.Disposable {
     });
   }
 
+  /** Resolves once a server started after start number `startCount` is ready (see `ready`). */
+  async readyAfterStart(startCount: number, timeoutMs = 300_000): Promise<StatusResult> {
+    if (this.starts <= startCount) {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          listener.dispose();
+          reject(new Error(`the BERT Lens server did not restart within ${timeoutMs / 1000} s`));
+        }, timeoutMs);
+        const listener = this.onDidStart((count) => {
+          if (count <= startCount) return;
+          clearTimeout(timer);
+          listener.dispose();
+          resolve();
+        });
+      });
+    }
+    return this.ready(timeoutMs);
+  }
+
   dispose(): void {
     void this.stop();
     this.statusEmitter.dispose();
+    this.startEmitter.dispose();
   }
 
   private async refreshStatus(client: LanguageClient): Promise<void> {

@@ -8,6 +8,7 @@ import type { StatusResult } from '../protocol';
 import { registerCommands } from './commands';
 import { Config } from './config';
 import { Ctx } from './context';
+import { BertLensPanel, registerPanelSerializer } from './panel';
 import { createStatusBar } from './status-bar';
 
 /** What `activate` returns: used by tests and by other extensions. */
@@ -17,6 +18,8 @@ export interface BertLensApi {
   /** Process id of the running language server, if it is running. */
   serverPid(): number | undefined;
   readonly client: LanguageClient | undefined;
+  /** The open panel's text and whether it follows the selection; undefined when no panel is open. */
+  panelState(): { text: string | undefined; pinned: boolean } | undefined;
 }
 
 let ctx: Ctx | undefined;
@@ -25,7 +28,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<BertLe
   const log = vscode.window.createOutputChannel('BERT Lens', { log: true });
   ctx = new Ctx(context, log);
   const current = ctx;
-  context.subscriptions.push(log, current, createStatusBar(current), ...registerCommands(current));
+  context.subscriptions.push(log, current, createStatusBar(current), ...registerCommands(current), registerPanelSerializer(current));
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration(async (event) => {
       if (!Config.needsRestart(event)) return;
@@ -47,6 +50,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<BertLe
     serverPid: () => current.serverStatus?.pid,
     get client() {
       return current.languageClient;
+    },
+    panelState: () => {
+      const panel = BertLensPanel.instance;
+      return panel && { text: panel.text, pinned: panel.isPinned };
     },
   };
 }

@@ -1,5 +1,6 @@
 /**
- * The status bar item: model · execution provider · last latency, or what is wrong.
+ * The status bar item: model · execution provider · last latency, or what is wrong; a click
+ * opens Select Model.
  */
 import * as vscode from 'vscode';
 import type { StatusResult } from '../protocol';
@@ -8,7 +9,7 @@ import type { Ctx } from './context';
 export function createStatusBar(ctx: Ctx): vscode.Disposable {
   const item = vscode.window.createStatusBarItem('bertLens.status', vscode.StatusBarAlignment.Right, 100);
   item.name = 'BERT Lens';
-  item.command = 'bertLens.showLog';
+  item.command = 'bertLens.selectModel';
   const render = (status: StatusResult | undefined) => {
     if (!status) {
       item.text = '$(circle-slash) BERT Lens';
@@ -18,7 +19,7 @@ export function createStatusBar(ctx: Ctx): vscode.Disposable {
       item.tooltip = `BERT Lens: loading ${status.model}…`;
     } else if (status.state === 'error') {
       item.text = '$(error) BERT Lens';
-      item.tooltip = `BERT Lens: ${status.error ?? 'the model failed to load'} — click for the log`;
+      item.tooltip = `BERT Lens: ${status.error ?? 'the model failed to load'} — click to select another model (the log has details)`;
     } else {
       const latency = status.lastLatencyMs === undefined ? '' : ` · ${Math.round(status.lastLatencyMs)} ms`;
       item.text = `$(sparkle) ${status.model} · ${status.executionProvider}${latency}`;
@@ -26,7 +27,7 @@ export function createStatusBar(ctx: Ctx): vscode.Disposable {
         `BERT Lens model: ${status.modelPath}`,
         `Execution provider: ${status.executionProvider}`,
         status.fallbackReason ? `Fallback: ${status.fallbackReason}` : '',
-        'Click to show the log',
+        'Click to select another model',
       ].filter(Boolean).join('\n');
     }
     item.show();
