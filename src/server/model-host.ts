@@ -6,6 +6,7 @@
 import { basename } from 'node:path';
 import { loadModel, type BertModel } from '../engine';
 import { resolveModelFolder } from '../model/bundled';
+import { DEFAULT_MODEL } from '../model/bundled';
 import { resolveModel } from '../model/resolve';
 import { findCheckpointFolder } from './attention';
 import type { BertLensSettings, StatusResult } from '../protocol';
@@ -114,7 +115,7 @@ export class ModelHost {
 /** The name shown in the status bar: the spec the user gave (Hub id, bundled name) or the folder name. */
 function displayName(spec: string, folder: string): string {
   const trimmed = spec.trim();
-  if (!trimmed) return basename(folder);
+  if (!trimmed) return DEFAULT_MODEL;
   return /[\\/]/.test(trimmed) && !/^[\w.-]+\/[\w.-]+(@.+)?$/.test(trimmed) ? basename(folder) : trimmed.replace(/^hf:/, '');
 }
 
