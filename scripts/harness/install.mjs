@@ -96,8 +96,12 @@ function ensureCodeServer() {
   }
   ensurePrivatePrefix(paths.codeServerDir, 'harness-code-server');
   log(`npm install code-server@${CODE_SERVER_VERSION} with Node 24 (takes ~4-5 min the first time)`);
+  // Under `npm test` the outer npm (Node 20) exports npm_config_* variables; the inner npm
+  // would take them as its own config, e.g. a user agent saying node/v20, which code-server's
+  // postinstall reads as the Node version and then refuses. Start from a clean npm environment.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
   const env = {
-    ...process.env,
+    ...inherited,
     PATH: `${paths.node24BinDir}:${process.env.PATH}`,
     npm_config_nodedir: paths.node24Headers,
     PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1',
