@@ -108,9 +108,18 @@ export const tests = [
       await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
       await page.evaluate((text) => navigator.clipboard.writeText(text), line.repeat(Math.ceil((1024 * 1024) / line.length)));
       await page.keyboard.press('Control+V');
-      await page.keyboard.press('Control+A');
+      // A 1 MB paste takes a moment to land; select all once it has (retry, bounded).
+      await page.locator('.part.statusbar .statusbar-item', { hasText: /Ln \d{5,}/ }).first().waitFor({ timeout: 60_000 });
       const selection = page.locator('.part.statusbar .statusbar-item', { hasText: /selected/ }).first();
-      await selection.waitFor();
+      for (let attempt = 1; ; attempt++) {
+        await page.keyboard.press('Control+A');
+        try {
+          await selection.waitFor({ timeout: 5_000 });
+          break;
+        } catch (error) {
+          if (attempt === 5) throw error;
+        }
+      }
       const before = await selection.innerText();
       const selected = Number(before.match(/\(([\d,]+) selected\)/)?.[1].replace(/,/g, ''));
       assert.ok(selected >= 1024 * 1024, `not a 1 MB selection: ${before}`);
