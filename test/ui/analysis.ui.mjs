@@ -148,12 +148,18 @@ export const tests = [
   },
   {
     name: 'right-click > BERT Lens > Classify Selection with the trained head',
-    async run({ workbench, paths }) {
+    async run({ workbench, page, paths }) {
       try {
         await workbench.clearNotifications();
         await workbench.quickOpen('notes.txt');
         const rect = await workbench.selectText('The doctor told him to take the [MASK] twice a day.');
         await bertLensMenu(workbench, rect, 'Classify Selection', 'submenu-classify-selection');
+        // With more than one head (the bundled model ships a sentiment head) a picker asks which.
+        const headRow = page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: 'ui-reviews' }).first();
+        if (await headRow.waitFor({ timeout: 10_000 }).then(() => true, () => false)) {
+          await workbench.screenshot('classify-pick-head');
+          await headRow.click();
+        }
         const message = await workbench.notification(/BERT Lens \(/);
         await workbench.screenshot('classify-notification');
         assert.match(message, /^BERT Lens \((ui-reviews|model)\): \w+ \S+% · \w+ \S+%/);
@@ -266,6 +272,12 @@ export const tests = [
       await workbench.screenshot('select-model-done');
       assert.match(message, /now using tiny-random on (cpu|webgpu|cuda|dml|coreml)/);
       await workbench.statusBarItem(/tiny-random · /);
+      // Back to the default, so the tests after this one see the model the CLI uses.
+      await workbench.clearNotifications();
+      await page.locator('.part.statusbar .statusbar-item', { hasText: /tiny-random · / }).first().click();
+      await quickInput(page);
+      await pickRow(page, /bert-lens-small/);
+      await workbench.notification(/now using bert-lens-small/, { timeoutMs: 120_000 });
     },
   },
   {

@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { runClassify } from '../../src/cli/classify';
 import { UsageError, type CommandContext } from '../../src/cli/shared';
 import { runTrainHead } from '../../src/cli/train-head';
+import { DEFAULT_MODEL } from '../../src/model/bundled';
 import { disposeAllModels } from '../../src/engine/session';
 import { parseLinearHead } from '../../src/engine/linear-head';
 import { compileCheckpoint } from '../../src/model/compile';
@@ -58,7 +59,7 @@ describe('train-head', () => {
     const head = parseLinearHead(JSON.parse(readFileSync(saved, 'utf8')), saved);
     assert.deepEqual(head.labels, ['neg', 'pos']);
     assert.equal(head.pooling, 'mean');
-    assert.equal(head.model.name, 'tiny-random');
+    assert.equal(head.model.name, DEFAULT_MODEL, 'the head remembers the model it was trained on');
     assert.equal(head.training.examples, 20);
     assert.equal(head.training.crossValidation?.folds, 5);
     assert.equal(head.training.crossValidation?.metrics.confusion.flat().reduce((a, b) => a + b, 0), 20);

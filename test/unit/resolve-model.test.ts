@@ -59,7 +59,7 @@ test('a checkpoint folder is compiled through the graph cache; a model folder is
   const direct = await resolveModel(compiled.folder, { packageRoot: root, cacheDir });
   assert.deepEqual(direct, { folder: compiled.folder, source: 'folder' });
   const bundled = await resolveModel('', { packageRoot: root, cacheDir });
-  assert.deepEqual(bundled, { folder: join(root, 'test', 'fixtures', 'tiny-bert'), source: 'bundled' });
+  assert.deepEqual(bundled, { folder: join(root, 'models', 'bert-lens-small'), source: 'bundled' });
 });
 
 test('unknown folders and unknown Hub ids fail with a clear message', async () => {

@@ -62,7 +62,8 @@ export async function startTestServer(settings: unknown, capabilities: ClientCap
     processId: process.pid,
     rootUri: null,
     capabilities,
-    initializationOptions: { settings },
+    // The tiny fixture unless a test names a model: these tests check mechanics, not guesses.
+    initializationOptions: { settings: { model: 'tiny-random', ...(settings as object) } },
   });
   await connection.sendNotification(InitializedNotification.type, {});
 
