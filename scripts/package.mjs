@@ -37,7 +37,7 @@ writeFileSync(ignoreFile, ignore);
 const vsix = join(repoRoot, `bert-lens-${target}.vsix`);
 run(
   'npx',
-  ['vsce', 'package', '--target', target, '--ignoreFile', ignoreFile, '--skip-license', '--allow-missing-repository', '--out', vsix],
+  ['vsce', 'package', '--target', target, '--ignoreFile', ignoreFile, '--skip-license', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', vsix],
   `package ${target}`,
 );
 console.log(`\n${vsix}: ${(statSync(vsix).size / 1e6).toFixed(1)} MB`);

@@ -4,8 +4,9 @@
  * train-head (`.bert-lens/heads/NAME.json` in the working folder), a path to a head .json
  * file, or `model` for the classifier compiled into the model itself.
  */
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadModel, type BertModel } from '../engine';
 import { classify, classifySettled, type ClassifierHead, type ClassifyResult } from '../engine/classify';
@@ -19,8 +20,12 @@ export function classifyJson(result: ClassifyResult) {
   return { labels: result.labels.map(({ label, score }) => ({ label, score })) };
 }
 
-/** `--head` → `'model'` or a linear head read from its file. */
-export async function resolveHead(spec: string, cwd: string): Promise<{ head: ClassifierHead; path?: string }> {
+/**
+ * `--head` → `'model'` or a linear head read from its file: a path, a head saved in the working
+ * folder's `.bert-lens/heads/`, or one shipped in the model folder's `heads/` (e.g. the bundled
+ * model's `sentiment`), in that order.
+ */
+export async function resolveHead(spec: string, cwd: string, modelFolder?: string): Promise<{ head: ClassifierHead; path?: string }> {
   if (spec === 'model') return { head: 'model' };
   const isPath = spec.endsWith('.json') || spec.includes('/') || spec.includes('\\');
   const path = isPath ? resolve(cwd, spec) : headPath(cwd, spec);
@@ -28,6 +33,8 @@ export async function resolveHead(spec: string, cwd: string): Promise<{ head: Cl
     return { head: await readLinearHead(path), path };
   } catch (error) {
     if (isPath || !/no such file/.test((error as Error).message)) throw error;
+    const shipped = modelFolder === undefined ? undefined : join(modelFolder, 'heads', `${spec}.json`);
+    if (shipped !== undefined && existsSync(shipped)) return { head: await readLinearHead(shipped), path: shipped };
     const saved = await readdir(resolve(cwd, HEADS_FOLDER)).catch(() => [] as string[]);
     const names = saved.filter((f) => f.endsWith('.json')).map((f) => basename(f, '.json'));
     throw new Error(
@@ -47,7 +54,7 @@ export async function runClassify(args: string[], ctx: CommandContext): Promise<
   }
   if (values.input !== undefined && !json) throw new UsageError('--input needs --json (the output is one JSON line per input line)');
 
-  const { head } = await resolveHead(values.head, ctx.cwd);
+  const { head } = await resolveHead(values.head, ctx.cwd, await resolveCliModel(values.model, ctx));
   // A linear head runs by default on the model it was trained on.
   const modelSpec = values.model ?? (head === 'model' ? undefined : head.model.name);
   const model = await loadModel(await resolveCliModel(modelSpec, ctx), { executionProvider: 'cpu' });
