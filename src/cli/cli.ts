@@ -32,9 +32,11 @@ ${COHERENCE_USAGE}
       Train a linear head on the model's features from JSONL lines {"text","label"} or a CSV
       with a text,label header; prints the cross-validation report (default 10 folds) and saves
       .bert-lens/heads/NAME.json (refuses to overwrite without --force).
-  import SOURCE [--out DIR] [--json]
-      Compile a local Hugging Face BERT checkpoint folder (config.json, model.safetensors,
-      vocab.txt or tokenizer.json) into a model folder usable with --model.
+  import SOURCE [--out DIR] [--quantize int8|fp16|none] [--variant fused|standard] [--json]
+      Compile a Hugging Face BERT checkpoint into a model folder usable with --model. SOURCE is
+      a folder (config.json, model.safetensors, vocab.txt or tokenizer.json) or a Hub id
+      (org/name[@revision], hf:name), downloaded first into the per-user cache (HF_ENDPOINT,
+      HF_TOKEN).
   serve --stdio
       Run the language server over stdin/stdout (for Neovim, Helix and other editors).
 

@@ -1,6 +1,7 @@
 /**
- * `bert-lens import SOURCE [--out DIR] [--quantize int8|fp16|none] [--variant fused|standard] [--json]`: compiles a local Hugging Face BERT checkpoint
- * folder (config.json, model.safetensors, vocab.txt or tokenizer.json) into a self-contained
+ * `bert-lens import SOURCE [--out DIR] [--quantize int8|fp16|none] [--variant fused|standard] [--json]`: compiles a Hugging Face BERT
+ * checkpoint — a local folder (config.json, model.safetensors, vocab.txt or tokenizer.json) or
+ * a Hub id, downloaded into the per-user cache first — into a self-contained
  * model folder (config, tokenizer files, model.onnx), checks that the engine can load it, and
  * prints what it found: heads, what is off and why, sizes, compile time.
  */
@@ -10,10 +11,22 @@ import { parseArgs } from 'node:util';
 import { loadModel } from '../engine';
 import { compileCheckpoint, DEFAULT_COMPILE_PRECISION, DEFAULT_COMPILE_VARIANT, type CompileResult } from '../model/compile';
 import type { BertGraphPrecision, BertGraphVariant } from '../model/onnx/bert-graph';
+import { downloadCheckpoint, hubIdFromModelSpec, type DownloadProgress } from '../model/hub';
 import { UsageError, type CommandContext } from './shared';
 
+/** One stderr line per downloaded file and at most one every 2 s while it downloads. */
+function progressOnStderr(ctx: CommandContext): (progress: DownloadProgress) => void {
+  let last = 0;
+  return ({ file, fileBytes, fileTotal }) => {
+    const done = fileTotal !== undefined && fileBytes >= fileTotal;
+    if (!done && Date.now() - last < 2000) return;
+    last = Date.now();
+    const total = fileTotal === undefined ? '' : ` of ${formatBytes(fileTotal)}`;
+    ctx.stderr.write(`Downloading ${file}: ${formatBytes(fileBytes)}${total}\n`);
+  };
+}
+
 const MiB = 1024 * 1024;
-const HUB_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+(@[\w./-]+)?$/;
 
 function formatBytes(bytes: number): string {
   return bytes >= MiB ? `${(bytes / MiB).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
@@ -50,13 +63,21 @@ export function importJson(result: CompileResult, loadMs: number) {
 export async function runImport(args: string[], ctx: CommandContext): Promise<number> {
   const { values, positionals } = parseCliArgs(args);
   if (positionals.length !== 1) {
-    throw new UsageError(positionals.length === 0 ? 'missing SOURCE (a checkpoint folder)' : 'give exactly one SOURCE');
+    throw new UsageError(positionals.length === 0 ? 'missing SOURCE (a checkpoint folder or a Hub id)' : 'give exactly one SOURCE');
   }
-  const source = resolve(ctx.cwd, positionals[0]);
-  if (!existsSync(source) && HUB_ID.test(positionals[0])) {
-    throw new Error(`"${positionals[0]}" looks like a Hugging Face Hub id; importing from the Hub is not available yet, give a local checkpoint folder`);
+  const spec = positionals[0];
+  let source = resolve(ctx.cwd, spec);
+  let defaultOut = `${basename(source)}-bert-lens`;
+  const hubId = existsSync(source) ? undefined : hubIdFromModelSpec(spec);
+  if (hubId) {
+    // A Hub id: download the checkpoint into the per-user Hub cache (resumable, checksummed;
+    // endpoint HF_ENDPOINT, token HF_TOKEN), then compile it like a local folder.
+    const download = await downloadCheckpoint(hubId, { onProgress: progressOnStderr(ctx) });
+    if (download.offlineReason) ctx.stderr.write(`Using the cached copy: ${download.offlineReason}\n`);
+    source = download.folder;
+    defaultOut = `${hubId.name}-bert-lens`;
   }
-  const out = resolve(ctx.cwd, values.out ?? `${basename(source)}-bert-lens`);
+  const out = resolve(ctx.cwd, values.out ?? defaultOut);
   const json = values.json === true;
   const precision = parseQuantize(values.quantize);
   const variant = parseVariant(values.variant);

@@ -4,7 +4,7 @@
  * and timings (text and --json), and fails with clear messages for bad sources.
  */
 import { strict as assert } from 'node:assert';
-import { cpSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -12,6 +12,7 @@ import { after, describe, test } from 'node:test';
 import { runImport } from '../../src/cli/import';
 import { UsageError, type CommandContext } from '../../src/cli/shared';
 import { disposeAllModels, fillMask, loadModel } from '../../src/engine';
+import { MockHub } from '../support/mock-hub';
 
 const FIXTURES = resolve(__dirname, '../../test/fixtures/checkpoints');
 const work = mkdtempSync(join(tmpdir(), 'bert-lens-import-'));
@@ -73,6 +74,32 @@ describe('bert-lens import', () => {
     await assert.rejects(runImport(['a', 'b'], context().ctx), UsageError);
     await assert.rejects(runImport(['x', '--bogus'], context().ctx), UsageError);
     await assert.rejects(runImport([join(work, 'missing')], context().ctx), /Checkpoint folder not found/);
-    await assert.rejects(runImport(['google-bert/bert-base-uncased'], context().ctx), /Hub id; importing from the Hub is not available yet/);
+  });
+
+  test('a Hub id is downloaded from the (mock) Hub into the per-user cache, then compiled', async () => {
+    const checkpoint = join(FIXTURES, 'legacy-pretraining');
+    const files = Object.fromEntries(
+      readdirSync(checkpoint)
+        .filter((name) => name !== 'expected.json')
+        .map((name) => [name, { content: readFileSync(join(checkpoint, name)), lfs: name.endsWith('.safetensors') }]),
+    );
+    const hub = await MockHub.start([{ id: 'bert-lens-test/legacy', commit: 'b'.repeat(40), files }]);
+    const saved = { endpoint: process.env.HF_ENDPOINT, cache: process.env.BERT_LENS_CACHE };
+    process.env.HF_ENDPOINT = hub.endpoint;
+    process.env.BERT_LENS_CACHE = join(work, 'user-cache');
+    try {
+      const { ctx } = context();
+      assert.equal(await runImport(['bert-lens-test/legacy', '--out', 'from-hub'], ctx), 0);
+      const model = await loadModel(join(work, 'from-hub'), { executionProvider: 'cpu' });
+      assert.equal((await fillMask(model, 'The capital of France is [MASK].', { topK: 1 })).masks.length, 1);
+      assert.ok(existsSync(join(work, 'user-cache')), 'the download went to the per-user cache given');
+      await assert.rejects(runImport(['bert-lens-test/missing'], context().ctx), /not found/i);
+    } finally {
+      for (const [key, value] of [['HF_ENDPOINT', saved.endpoint], ['BERT_LENS_CACHE', saved.cache]] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+      await hub.close();
+    }
   });
 });
