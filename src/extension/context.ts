@@ -40,6 +40,29 @@ export class Ctx implements vscode.Disposable {
     return this.client;
   }
 
+  /**
+   * The running client; while a (re)start is under way, waits for it (at most `timeoutMs`), so
+   * a command run during a settings-triggered restart works instead of failing.
+   */
+  whenRunning(timeoutMs = 30_000): Promise<LanguageClient | Error> {
+    const now = this.runningClient();
+    const starting = !this.client || this.client.state === State.Starting;
+    if (!(now instanceof Error) || !starting) return Promise.resolve(now);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        listener.dispose();
+        resolve(this.runningClient());
+      }, timeoutMs);
+      const listener = this.onDidChangeStatus(() => {
+        const client = this.runningClient();
+        if (client instanceof Error) return;
+        clearTimeout(timer);
+        listener.dispose();
+        resolve(client);
+      });
+    });
+  }
+
   /** How many times a server was started (to wait for the one after a restart). */
   get startCount(): number {
     return this.starts;

@@ -158,7 +158,7 @@ export class BertLensPanel implements vscode.Disposable {
     this.post(this.source);
     for (const id of SECTION_IDS) this.setSection(run, id, 'loading', 'Working…');
 
-    const client = this.ctx.runningClient();
+    const client = await this.ctx.whenRunning();
     const outcome: PanelAnalysis = {};
     const steps = this.steps(text, options);
     for (const [id, work] of steps) {

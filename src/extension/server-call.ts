@@ -26,7 +26,7 @@ export type ServerWork<R> = (
 ) => Promise<R>;
 
 export async function callServer<R>(ctx: Ctx, options: ServerCallOptions, work: ServerWork<R>): Promise<R | undefined> {
-  const client = ctx.runningClient();
+  const client = await ctx.whenRunning();
   if (client instanceof Error) {
     showError(ctx, client.message);
     return undefined;
