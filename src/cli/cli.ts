@@ -3,6 +3,8 @@
  * Results go to stdout, errors to stderr; exit code 0 = success, 1 = failure, 2 = usage error.
  */
 import { resolve } from 'node:path';
+import { ANALYZE_USAGE, runAnalyze } from './analyze';
+import { BENCH_USAGE, runBench } from './bench';
 import { runClassify } from './classify';
 import { COHERENCE_USAGE, runCoherence } from './coherence';
 import { runFillMask } from './fill-mask';
@@ -21,6 +23,7 @@ Commands:
       One JSON object {"text": "..."} per input line; one result line per input line.
 ${NSP_USAGE}
 ${COHERENCE_USAGE}
+${ANALYZE_USAGE}
   classify --head NAME [--model M] [--json] TEXT
       Label probabilities for TEXT. NAME: a head saved by train-head (.bert-lens/heads/NAME.json),
       a path to a head .json file, or "model" (the classifier compiled into the model). A saved
@@ -39,20 +42,21 @@ ${COHERENCE_USAGE}
       HF_TOKEN).
   serve --stdio
       Run the language server over stdin/stdout (for Neovim, Helix and other editors).
+${BENCH_USAGE}
 
 Options:
   --model M   a model folder, or a bundled model name (default: the bundled model)
   --top-k N   predictions per [MASK] (1-50, default 5)
   --json      machine-readable output
-  -h, --help  this help
-
-Coming with later releases: analyze, bench.`;
+  -h, --help  this help`;
 
 const COMMANDS: Record<string, (args: string[], ctx: CommandContext) => Promise<number>> = {
   'fill-mask': runFillMask,
   import: runImport,
   nsp: runNsp,
   coherence: runCoherence,
+  analyze: runAnalyze,
+  bench: runBench,
   classify: runClassify,
   'train-head': runTrainHead,
   serve: runServe,
