@@ -5,13 +5,14 @@
  * file, or `model` for the classifier compiled into the model itself.
  */
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadModel, type BertModel } from '../engine';
+import { loadModel } from '../engine';
 import { classify, classifySettled, type ClassifierHead, type ClassifyResult } from '../engine/classify';
 import { readLinearHead } from '../engine/linear-head';
 import { formatPercent } from '../protocol/format';
+import { runJsonLines, textOf } from './json-lines';
 import { resolveCliModel, UsageError, type CommandContext } from './shared';
 import { HEADS_FOLDER, headPath } from './train-head';
 
@@ -59,64 +60,18 @@ export async function runClassify(args: string[], ctx: CommandContext): Promise<
   const modelSpec = values.model ?? (head === 'model' ? undefined : head.model.name);
   const model = await loadModel(await resolveCliModel(modelSpec, ctx), { executionProvider: 'cpu' });
   const onWarning = (message: string) => ctx.stderr.write(`warning: ${message}\n`);
-  if (values.input !== undefined) return classifyLines(model, head, resolve(ctx.cwd, values.input), ctx, onWarning);
+  if (values.input !== undefined) {
+    return runJsonLines(resolve(ctx.cwd, values.input), ctx, {
+      command: 'classify',
+      parse: textOf,
+      run: (texts) => classifySettled(model, texts, head, { onWarning }),
+      toJson: classifyJson,
+    });
+  }
 
   const [result] = await classify(model, [positionals[0]], head, { onWarning });
   ctx.stdout.write(json ? `${JSON.stringify(classifyJson(result))}\n` : formatLabels(result));
   return 0;
-}
-
-/** One output line per input line; a bad line gets `{"error": ...}` and the exit code becomes 1. */
-async function classifyLines(
-  model: BertModel,
-  head: ClassifierHead,
-  path: string,
-  ctx: CommandContext,
-  onWarning: (message: string) => void,
-): Promise<number> {
-  let content: string;
-  try {
-    content = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new Error(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
-  }
-  const lines = content.split(/\r?\n/);
-  if (lines.at(-1) === '') lines.pop();
-  const parsed = lines.map((line) => {
-    try {
-      return { text: parseTextLine(line) };
-    } catch (error) {
-      return { error: error as Error };
-    }
-  });
-  const texts = parsed.flatMap((p) => (p.text === undefined ? [] : [p.text]));
-  const outcomes = await classifySettled(model, texts, head, { onWarning });
-  let failures = 0;
-  let next = 0;
-  for (const [index, line] of parsed.entries()) {
-    const outcome = line.text === undefined ? { ok: false as const, error: line.error! } : outcomes[next++];
-    if (outcome.ok) {
-      ctx.stdout.write(`${JSON.stringify(classifyJson(outcome.result))}\n`);
-      continue;
-    }
-    failures++;
-    const message = `line ${index + 1}: ${outcome.error.message}`;
-    ctx.stderr.write(`bert-lens classify: ${path}: ${message}\n`);
-    ctx.stdout.write(`${JSON.stringify({ error: message })}\n`);
-  }
-  return failures === 0 ? 0 : 1;
-}
-
-function parseTextLine(line: string): string {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    throw new Error('not valid JSON');
-  }
-  const text = (value as { text?: unknown } | null)?.text;
-  if (typeof text !== 'string') throw new Error('expected an object with a "text" string');
-  return text;
 }
 
 function formatLabels(result: ClassifyResult): string {

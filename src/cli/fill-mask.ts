@@ -2,13 +2,13 @@
  * `bert-lens fill-mask`: predictions for every `[MASK]` of one text, or of every line of a
  * JSONL file (`--input`), as a readable table or as the contract's JSON.
  */
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fillMask, fillMaskSettled, loadModel, type BertModel } from '../engine';
+import { fillMask, fillMaskSettled, loadModel } from '../engine';
 import type { FillMaskResult } from '../engine/types';
 import { resolveModel } from '../model/resolve';
 import { formatPercent } from '../protocol/format';
+import { runJsonLines, textOf } from './json-lines';
 import { parseTopK, resolveCliModel, UsageError, type CommandContext } from './shared';
 
 /** The contract's JSON shape for one text. */
@@ -27,59 +27,18 @@ export async function runFillMask(args: string[], ctx: CommandContext): Promise<
   if (values.input !== undefined && !json) throw new UsageError('--input needs --json (the output is one JSON line per input line)');
 
   const model = await loadModel(await resolveCliModel(values.model, ctx), { executionProvider: 'cpu' });
-  if (values.input !== undefined) return fillMaskLines(model, resolve(ctx.cwd, values.input), topK, ctx);
+  if (values.input !== undefined) {
+    return runJsonLines(resolve(ctx.cwd, values.input), ctx, {
+      command: 'fill-mask',
+      parse: textOf,
+      run: (texts) => fillMaskSettled(model, texts, { topK }),
+      toJson: fillMaskJson,
+    });
+  }
 
   const result = await fillMask(model, positionals[0], { topK });
   ctx.stdout.write(json ? `${JSON.stringify(fillMaskJson(result))}\n` : formatTable(result));
   return 0;
-}
-
-/** One output line per input line; a bad line gets `{"error": ...}` and the exit code becomes 1. */
-async function fillMaskLines(model: BertModel, path: string, topK: number, ctx: CommandContext): Promise<number> {
-  let content: string;
-  try {
-    content = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new Error(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
-  }
-  const lines = content.split(/\r?\n/);
-  if (lines.at(-1) === '') lines.pop();
-  // Parse every line first, then run the good ones in length-sorted batches.
-  const parsed = lines.map((line) => {
-    try {
-      return { text: parseTextLine(line) };
-    } catch (error) {
-      return { error: error as Error };
-    }
-  });
-  const texts = parsed.flatMap((p) => (p.text === undefined ? [] : [p.text]));
-  const outcomes = await fillMaskSettled(model, texts, { topK });
-  let failures = 0;
-  let next = 0;
-  for (const [index, line] of parsed.entries()) {
-    const outcome = line.text === undefined ? { ok: false as const, error: line.error! } : outcomes[next++];
-    if (outcome.ok) {
-      ctx.stdout.write(`${JSON.stringify(fillMaskJson(outcome.result))}\n`);
-      continue;
-    }
-    failures++;
-    const message = `line ${index + 1}: ${outcome.error.message}`;
-    ctx.stderr.write(`bert-lens fill-mask: ${path}: ${message}\n`);
-    ctx.stdout.write(`${JSON.stringify({ error: message })}\n`);
-  }
-  return failures === 0 ? 0 : 1;
-}
-
-function parseTextLine(line: string): string {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    throw new Error('not valid JSON');
-  }
-  const text = (value as { text?: unknown } | null)?.text;
-  if (typeof text !== 'string') throw new Error('expected an object with a "text" string');
-  return text;
 }
 
 function formatTable(result: FillMaskResult): string {

@@ -3,13 +3,13 @@
  * one pair or for every line `{"a": "...", "b": "..."}` of a JSONL file (`--input`), as a
  * readable line or as the contract's JSON `{"isNext": p}`.
  */
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadModel, type BertModel } from '../engine';
+import { loadModel } from '../engine';
 import { nextSentenceProbability, nextSentenceSettled, type NspResult, type SentencePair } from '../engine/nsp';
 import { formatPercent } from '../protocol/format';
 import { probabilityBar } from './bar';
+import { runJsonLines } from './json-lines';
 import { resolveCliModel, UsageError, type CommandContext } from './shared';
 
 export const NSP_USAGE = `  nsp [--model M] [--json] TEXT_A TEXT_B
@@ -31,7 +31,15 @@ export async function runNsp(args: string[], ctx: CommandContext): Promise<numbe
   if (values.input !== undefined && !json) throw new UsageError('--input needs --json (the output is one JSON line per input line)');
 
   const model = await loadModel(await resolveCliModel(values.model, ctx), { executionProvider: 'cpu' });
-  if (values.input !== undefined) return nspLines(model, resolve(ctx.cwd, values.input), ctx);
+  if (values.input !== undefined) {
+    return runJsonLines(resolve(ctx.cwd, values.input), ctx, {
+      command: 'nsp',
+      parse: pairOf,
+      run: (pairs) => nextSentenceSettled(model, pairs),
+      toJson: nspJson,
+      note: (result) => (result.truncated ? `the pair was cut to ${model.tokenizer.maxLength} tokens` : undefined),
+    });
+  }
 
   const [a, b] = positionals;
   const result = await nextSentenceProbability(model, a, b);
@@ -45,49 +53,8 @@ export function nspJson(result: NspResult): { isNext: number } {
   return { isNext: result.isNext };
 }
 
-/** One output line per input line; a bad line gets `{"error": ...}` and the exit code becomes 1. */
-async function nspLines(model: BertModel, path: string, ctx: CommandContext): Promise<number> {
-  let content: string;
-  try {
-    content = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new Error(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
-  }
-  const lines = content.split(/\r?\n/);
-  if (lines.at(-1) === '') lines.pop();
-  const parsed = lines.map((line) => {
-    try {
-      return { pair: parsePairLine(line) };
-    } catch (error) {
-      return { error: error as Error };
-    }
-  });
-  const pairs = parsed.flatMap((p) => (p.pair === undefined ? [] : [p.pair]));
-  const outcomes = await nextSentenceSettled(model, pairs);
-  let failures = 0;
-  let next = 0;
-  for (const [index, line] of parsed.entries()) {
-    const outcome = line.pair === undefined ? { ok: false as const, error: line.error! } : outcomes[next++];
-    if (outcome.ok) {
-      if (outcome.result.truncated) ctx.stderr.write(`bert-lens nsp: ${path}: line ${index + 1}: the pair was cut to ${model.tokenizer.maxLength} tokens\n`);
-      ctx.stdout.write(`${JSON.stringify(nspJson(outcome.result))}\n`);
-      continue;
-    }
-    failures++;
-    const message = `line ${index + 1}: ${outcome.error.message}`;
-    ctx.stderr.write(`bert-lens nsp: ${path}: ${message}\n`);
-    ctx.stdout.write(`${JSON.stringify({ error: message })}\n`);
-  }
-  return failures === 0 ? 0 : 1;
-}
-
-function parsePairLine(line: string): SentencePair {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    throw new Error('not valid JSON');
-  }
+/** `{"a": "...", "b": "..."}` → the pair. */
+function pairOf(value: unknown): SentencePair {
   const { a, b } = (value ?? {}) as { a?: unknown; b?: unknown };
   if (typeof a !== 'string' || typeof b !== 'string') throw new Error('expected an object with "a" and "b" strings');
   return [a, b];
