@@ -67,7 +67,11 @@ export function workspaceFolderPaths(): string[] {
 export async function documentFromArg(arg: unknown): Promise<vscode.TextDocument | undefined> {
   const uri = uriFromArg(arg);
   if (!uri) return vscode.window.activeTextEditor?.document;
-  const open = vscode.workspace.textDocuments.find((doc) => doc.uri.toString() === uri.toString());
+  const matches = (doc: vscode.TextDocument) => !doc.isClosed && doc.uri.toString() === uri.toString();
+  // Prefer what the user sees: untitled URIs (Untitled-1) are reused, and a closed document
+  // with the same URI can linger in textDocuments for a while.
+  const visible = vscode.window.visibleTextEditors.map((editor) => editor.document).find(matches);
+  const open = visible ?? [...vscode.workspace.textDocuments].reverse().find(matches);
   return open ?? vscode.workspace.openTextDocument(uri);
 }
 
