@@ -6,7 +6,6 @@
  * report with warnings; large input is read up to a cap with a warning.
  */
 import { existsSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadModel } from '../engine';
@@ -16,6 +15,7 @@ import { splitSentences, type Sentence, type TextFormat } from '../engine/senten
 import { unlikelyWords, type UnlikelyWord } from '../engine/surprisal';
 import { formatPercent } from '../protocol/format';
 import { probabilityBar } from './bar';
+import { formatBytes, readFileCapped, readStreamCapped } from './capped-input';
 import { resolveHead } from './classify';
 import { coherenceJson, type CoherenceCommandContext } from './coherence';
 import { resolveCliModel, UsageError } from './shared';
@@ -57,7 +57,7 @@ export async function runAnalyze(args: string[], ctx: CoherenceCommandContext): 
   };
 
   const stdin = ctx.stdin ?? process.stdin;
-  const input = source === '-' ? await readStreamCapped(stdin) : await readFileCapped(resolve(ctx.cwd, source));
+  const input = source === '-' ? await readStreamCapped(stdin, ANALYZE_MAX_BYTES) : await readFileCapped(resolve(ctx.cwd, source), ANALYZE_MAX_BYTES);
   const name = source === '-' ? 'stdin' : source;
   if (input.text.includes('\u0000')) throw new Error(`${name} looks like a binary file (it contains NUL bytes), not text`);
   if (input.cut) warn(`${name} is ${formatBytes(input.totalBytes)}; analysing only the first ${formatBytes(ANALYZE_MAX_BYTES)}`);
@@ -228,63 +228,6 @@ function lineNumber(starts: number[], offset: number): number {
 function columnOf(text: string, offset: number): number {
   const lineStart = Math.max(text.lastIndexOf('\n', offset - 1), text.lastIndexOf('\r', offset - 1)) + 1;
   return offset - lineStart + 1;
-}
-
-interface InputText {
-  text: string;
-  totalBytes: number;
-  cut: boolean;
-}
-
-async function readFileCapped(path: string): Promise<InputText> {
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(`cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
-  }
-  try {
-    const stats = await handle.stat();
-    if (stats.isDirectory()) throw new Error(`${path} is a folder, not a file`);
-    const buffer = Buffer.alloc(Math.min(stats.size, ANALYZE_MAX_BYTES));
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    return decodeCapped(buffer.subarray(0, bytesRead), stats.size);
-  } finally {
-    await handle.close();
-  }
-}
-
-async function readStreamCapped(stream: NodeJS.ReadableStream): Promise<InputText> {
-  const chunks: Buffer[] = [];
-  let kept = 0;
-  let total = 0;
-  for await (const chunk of stream) {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-    total += bytes.length;
-    if (kept < ANALYZE_MAX_BYTES) {
-      const part = bytes.subarray(0, ANALYZE_MAX_BYTES - kept);
-      chunks.push(part);
-      kept += part.length;
-    }
-  }
-  return decodeCapped(Buffer.concat(chunks), total);
-}
-
-/** UTF-8 text of the kept bytes; a cut input ends at its last complete line. */
-function decodeCapped(bytes: Buffer, totalBytes: number): InputText {
-  const cut = totalBytes > bytes.length;
-  let text = bytes.toString('utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  if (cut) {
-    const lastBreak = text.lastIndexOf('\n');
-    text = lastBreak > 0 ? text.slice(0, lastBreak + 1) : text.replace(/\uFFFD$/, '');
-  }
-  return { text, totalBytes, cut };
-}
-
-function formatBytes(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(0)} KiB`;
 }
 
 function parseProbability(option: string, value: string | undefined, fallback: number, positive: boolean): number {

@@ -3,7 +3,6 @@
  * file (or stdin with `-`), as a readable report with bars and the weak transitions flagged,
  * or as JSON. Large inputs are read up to a cap, with a warning, never loaded whole.
  */
-import { open } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadModel } from '../engine';
@@ -11,6 +10,7 @@ import { coherence, DEFAULT_MAX_SENTENCES, type CoherenceBoundary, type Coherenc
 import type { TextFormat } from '../engine/sentences';
 import { formatPercent } from '../protocol/format';
 import { probabilityBar } from './bar';
+import { formatBytes, readFileCapped, readStreamCapped } from './capped-input';
 import { resolveCliModel, UsageError, type CommandContext } from './shared';
 
 export const COHERENCE_USAGE = `  coherence [--model M] [--json] [--threshold P] [--across-paragraphs]
@@ -43,7 +43,7 @@ export async function runCoherence(args: string[], ctx: CoherenceCommandContext)
 
   const stdin = ctx.stdin ?? process.stdin;
   if (source === '-' && (stdin as { isTTY?: boolean }).isTTY) ctx.stderr.write('bert-lens coherence: reading the text from the terminal; end it with Ctrl-D\n');
-  const input = source === '-' ? await readStream(stdin) : await readFileCapped(resolve(ctx.cwd, source));
+  const input = source === '-' ? await readStreamCapped(stdin, MAX_INPUT_BYTES) : await readFileCapped(resolve(ctx.cwd, source), MAX_INPUT_BYTES);
   const name = source === '-' ? 'stdin' : source;
   if (input.text.includes('\u0000')) throw new Error(`${name} looks like a binary file (it contains NUL bytes), not text`);
   if (input.cut) {
@@ -153,65 +153,6 @@ function lineIndex(text: string): (offset: number) => number {
 
 function lineOf(text: string, offset: number): number {
   return lineIndex(text)(offset);
-}
-
-interface InputText {
-  text: string;
-  totalBytes: number;
-  /** True when only the first MAX_INPUT_BYTES were kept. */
-  cut: boolean;
-}
-
-async function readFileCapped(path: string): Promise<InputText> {
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(`cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
-  }
-  try {
-    const stats = await handle.stat();
-    if (stats.isDirectory()) throw new Error(`${path} is a folder, not a file`);
-    const buffer = Buffer.alloc(Math.min(stats.size, MAX_INPUT_BYTES));
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    return decodeCapped(buffer.subarray(0, bytesRead), stats.size);
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Reads a stream to its end, keeping the first MAX_INPUT_BYTES (the rest is counted, not kept). */
-async function readStream(stream: NodeJS.ReadableStream): Promise<InputText> {
-  const chunks: Buffer[] = [];
-  let kept = 0;
-  let total = 0;
-  for await (const chunk of stream) {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-    total += bytes.length;
-    if (kept < MAX_INPUT_BYTES) {
-      const part = bytes.subarray(0, MAX_INPUT_BYTES - kept);
-      chunks.push(part);
-      kept += part.length;
-    }
-  }
-  return decodeCapped(Buffer.concat(chunks), total);
-}
-
-/** UTF-8 text of the kept bytes; a cut input ends at its last complete line. */
-function decodeCapped(bytes: Buffer, totalBytes: number): InputText {
-  const cut = totalBytes > bytes.length;
-  let text = bytes.toString('utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  if (cut) {
-    const lastBreak = text.lastIndexOf('\n');
-    text = lastBreak > 0 ? text.slice(0, lastBreak + 1) : text.replace(/\uFFFD$/, '');
-  }
-  return { text, totalBytes, cut };
-}
-
-function formatBytes(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(0)} KiB`;
 }
 
 function parseThreshold(value: string | undefined): number {
