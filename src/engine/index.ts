@@ -16,6 +16,8 @@ export type {
 export { BertModel, loadModel, disposeAllModels, MODEL_OUTPUTS } from './session';
 /** The name the server and CLI use for a loaded model. */
 export type { BertModel as LoadedModel } from './session';
+export { autoProviderOrder, describeFallbacks, EXECUTION_PROVIDERS, providerPlan, unavailableReason } from './execution-providers';
+export type { ProviderEnvironment, ProviderFallback } from './execution-providers';
 export type {
   ExecutionProviderChoice,
   ExecutionProviderName,

@@ -1,7 +1,8 @@
 /**
  * Loaded models: one onnxruntime-node InferenceSession plus tokenizer per model folder, created
- * once and shared (concurrent loads of one folder share one promise), the execution-provider
- * choice with CPU fallback, and batched runs that fetch only the outputs asked for.
+ * once and shared (concurrent loads of one folder share one promise), session creation on the
+ * execution providers that execution-providers.ts plans (each one passed over gets a reason;
+ * CPU is the last resort), and batched runs that fetch only the outputs asked for.
  *
  * Graph contract (model.onnx): inputs `input_ids`, `token_type_ids`, `attention_mask` int64
  * [batch, seq] and `mlm_positions` int64 [batch, num_positions]; outputs `mlm_logits` float32
@@ -10,18 +11,26 @@
  */
 import * as ort from 'onnxruntime-node';
 import { resolve } from 'node:path';
+import {
+  currentProviderEnvironment,
+  describeFallbacks,
+  providerPlan,
+  type ExecutionProviderChoice,
+  type ExecutionProviderName,
+  type ProviderEnvironment,
+  type ProviderFallback,
+} from './execution-providers';
 import { ModelFolder, readModelFolder } from './model-folder';
 import { BertTokenizer } from './tokenizer';
 import type { EncodedInput } from './types';
 
-/** What the caller asks for: `auto` tries WebGPU and falls back to CPU. */
-export type ExecutionProviderChoice = 'auto' | 'cpu' | 'webgpu';
-/** What a loaded model actually runs on. */
-export type ExecutionProviderName = 'cpu' | 'webgpu';
+export type { ExecutionProviderChoice, ExecutionProviderName, ProviderFallback } from './execution-providers';
 
 export interface LoadModelOptions {
-  /** Default 'auto'. */
+  /** Default 'auto'. A GPU provider that is missing or fails falls back to CPU, with reasons. */
   executionProvider?: ExecutionProviderChoice;
+  /** For tests: the platform, build and files that decide which providers are tried (default: this process's). */
+  providerEnvironment?: ProviderEnvironment;
   /** Threads for one operator; default: ONNX Runtime's (one per physical core). */
   intraOpNumThreads?: number;
   /** ONNX Runtime log level, 0 verbose … 4 fatal. Default 3 (errors only). */
@@ -66,12 +75,17 @@ export class BertModel {
     private readonly session: ort.InferenceSession,
     /** The provider the session runs on. */
     readonly executionProvider: ExecutionProviderName,
-    /** Why `auto` fell back to CPU (the WebGPU error), if it did. */
-    readonly fallbackReason: string | undefined,
+    /** Each provider tried or skipped before the one used, with the reason, in order. */
+    readonly fallbacks: readonly ProviderFallback[],
     /** Wall time to read the folder and create the session, ms. */
     readonly loadMs: number,
     private readonly onDispose: () => void,
   ) {}
+
+  /** The fallbacks in one line ("webgpu: reason; cuda: reason"), undefined when the first choice ran. */
+  get fallbackReason(): string | undefined {
+    return describeFallbacks(this.fallbacks);
+  }
 
   get inputNames(): readonly string[] {
     return this.session.inputNames;
@@ -196,6 +210,7 @@ function cacheKey(dir: string, options: LoadModelOptions): string {
     options.intraOpNumThreads ?? 0,
     options.logSeverityLevel ?? 3,
     options.allowSpinning ?? false,
+    options.providerEnvironment ?? null,
   ]);
 }
 
@@ -209,38 +224,47 @@ async function createModel(dir: string, options: LoadModelOptions, onDispose: ()
     extra: { session: { intra_op: { allow_spinning: options.allowSpinning ? '1' : '0' } } },
     ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
   };
-  const choice = options.executionProvider ?? 'auto';
-  let session: ort.InferenceSession;
-  let provider: ExecutionProviderName;
-  let fallbackReason: string | undefined;
-  if (choice === 'cpu') {
-    session = await createSession(folder, sessionOptions, 'cpu');
-    provider = 'cpu';
-  } else if (choice === 'webgpu') {
-    session = await createSession(folder, sessionOptions, 'webgpu');
-    provider = 'webgpu';
-  } else {
-    // ONNX Runtime does not fall back by itself: ['webgpu', 'cpu'] fails when WebGPU does.
-    try {
-      session = await createSession(folder, sessionOptions, 'webgpu');
-      provider = 'webgpu';
-    } catch (error) {
-      fallbackReason = firstLine(error);
-      session = await createSession(folder, sessionOptions, 'cpu');
-      provider = 'cpu';
-    }
-  }
+  const environment = options.providerEnvironment ?? currentProviderEnvironment(ort.listSupportedBackends().map((b) => b.name));
+  const { session, provider, fallbacks } = await createSessionWithFallback(folder, sessionOptions, options.executionProvider ?? 'auto', environment);
   if (!session.inputNames.includes('input_ids')) {
     await session.release();
     throw new Error(`${folder.onnxPath} has no 'input_ids' input (inputs: ${session.inputNames.join(', ')})`);
   }
-  return new BertModel(folder, tokenizer, session, provider, fallbackReason, performance.now() - started, onDispose);
+  return new BertModel(folder, tokenizer, session, provider, fallbacks, performance.now() - started, onDispose);
+}
+
+/**
+ * A session on the first provider of the plan that is available and loads the model. ONNX
+ * Runtime does not fall back by itself (['webgpu', 'cpu'] fails when WebGPU does), so each is
+ * tried on its own; the CPU's own error, the last, is thrown as is.
+ */
+async function createSessionWithFallback(
+  folder: ModelFolder,
+  options: ort.InferenceSession.SessionOptions,
+  choice: ExecutionProviderChoice,
+  environment: ProviderEnvironment,
+): Promise<{ session: ort.InferenceSession; provider: ExecutionProviderName; fallbacks: ProviderFallback[] }> {
+  const fallbacks: ProviderFallback[] = [];
+  for (const { provider, skip } of providerPlan(choice, environment)) {
+    if (skip !== undefined) {
+      fallbacks.push({ provider, reason: skip });
+      continue;
+    }
+    if (provider === 'cpu') return { session: await createSession(folder, options, 'cpu'), provider, fallbacks };
+    try {
+      const session = await ort.InferenceSession.create(folder.onnxPath, { ...options, executionProviders: [provider] });
+      return { session, provider, fallbacks };
+    } catch (error) {
+      fallbacks.push({ provider, reason: firstLine(error) });
+    }
+  }
+  throw new Error(`No execution provider could load ${folder.onnxPath}: ${describeFallbacks(fallbacks)}`);
 }
 
 async function createSession(
   folder: ModelFolder,
   options: ort.InferenceSession.SessionOptions,
-  provider: ExecutionProviderName,
+  provider: 'cpu',
 ): Promise<ort.InferenceSession> {
   try {
     return await ort.InferenceSession.create(folder.onnxPath, { ...options, executionProviders: [provider] });

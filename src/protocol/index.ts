@@ -25,8 +25,16 @@ export type {
   ClassifyResult,
 };
 
-export type ExecutionProviderSetting = 'auto' | 'cpu' | 'webgpu';
+/** `bertLens.executionProvider`: `auto` tries WebGPU, CUDA, DirectML (Windows) or CoreML (macOS), then CPU. */
+export type ExecutionProviderSetting = 'auto' | ExecutionProvider;
 export type ExecutionProvider = 'cpu' | 'webgpu' | 'cuda' | 'dml' | 'coreml';
+export const EXECUTION_PROVIDER_SETTINGS: readonly ExecutionProviderSetting[] = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'];
+
+/** A provider passed over before the one in use, and why (not available here, or its session failed). */
+export interface ExecutionProviderFallback {
+  provider: ExecutionProvider;
+  reason: string;
+}
 
 /** Settings under `bertLens.*` that the server needs. */
 export interface BertLensSettings {
@@ -41,6 +49,11 @@ export interface BertLensSettings {
   hub: { endpoint: string; token: string };
   /** Language ids whose documents get hovers, diagnostics and code actions. */
   languages: string[];
+  /**
+   * `bertLens.comments.enabled`: in code files (languages not in `languages`), hovers, diagnostics
+   * and code actions inside comments only. Absent = off.
+   */
+  comments?: { enabled: boolean };
   diagnostics: DiagnosticsSettings;
 }
 
@@ -76,6 +89,7 @@ export const DEFAULT_SETTINGS: BertLensSettings = {
   hover: { enabled: true },
   hub: { endpoint: '', token: '' },
   languages: ['markdown', 'plaintext', 'latex', 'restructuredtext'],
+  comments: { enabled: false },
   diagnostics: {
     enabled: false,
     unlikelyWordThreshold: 0.001,
@@ -240,8 +254,12 @@ export interface StatusResult {
   model: string;
   modelPath: string;
   executionProvider: ExecutionProvider | null;
-  /** Why the requested provider was not used, when it was not. */
+  /** The `bertLens.executionProvider` setting the model was loaded with. */
+  requestedExecutionProvider?: ExecutionProviderSetting;
+  /** Why the requested provider was not used, when it was not: every fallback in one line ("webgpu: …; cuda: …"). */
   fallbackReason?: string;
+  /** Each provider tried or skipped before `executionProvider`, in order, with its reason. */
+  fallbacks?: ExecutionProviderFallback[];
   lastLatencyMs?: number;
   error?: string;
   /** Process id of the server (for diagnostics and tests). */

@@ -90,12 +90,14 @@ export class ModelHost {
       this.update({ modelPath: folder, model: displayName(this.settings.model, folder) });
       this.log(`Loading model from ${folder} (execution provider: ${this.settings.executionProvider})`);
       const model = await loadModel(folder, { executionProvider: this.settings.executionProvider });
-      if (model.fallbackReason) this.log(`Execution provider fallback: ${model.fallbackReason}`);
-      this.log(`Model ready on ${model.executionProvider} in ${Date.now() - started} ms`);
+      for (const { provider, reason } of model.fallbacks) this.log(`Execution provider ${provider} not used: ${reason}`);
+      this.log(`Model ready on ${model.executionProvider} (setting: ${this.settings.executionProvider}) in ${Date.now() - started} ms`);
       this.update({
         state: 'ready',
         executionProvider: model.executionProvider,
+        requestedExecutionProvider: this.settings.executionProvider,
         fallbackReason: model.fallbackReason,
+        fallbacks: model.fallbacks.map(({ provider, reason }) => ({ provider, reason })),
       });
       return model;
     } catch (error) {
