@@ -1,6 +1,7 @@
 /**
  * Creates the language client: how the server process is started (Node IPC, dist/server.js),
- * which documents it sees (from settings), and how crashes are handled (restart, with a limit).
+ * which documents it sees (`bertLens.languages`, plus code languages with
+ * `bertLens.comments.enabled`), and how crashes are handled (restart, with a limit).
  */
 import * as vscode from 'vscode';
 import {
@@ -15,6 +16,7 @@ import {
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import type { InitializationOptions } from '../protocol';
+import { documentLanguages } from '../server/comment-ranges';
 import type { Config } from './config';
 
 /** The client restarts a crashed server, but not more than this many times in `CRASH_WINDOW_MS`. */
@@ -44,12 +46,12 @@ export function createClient(context: vscode.ExtensionContext, config: Config, l
 
 /**
  * The documents the server sees: every language in `bertLens.languages`; with
- * `bertLens.comments.enabled`, every file too (the server reads only comments of the others).
+ * `bertLens.comments.enabled`, the code languages whose comments the server can find too (it
+ * reads only their comments). A change of either setting restarts the client (config.ts
+ * RESTART_KEYS), which builds the selector again.
  */
-export function documentSelector(config: Config): DocumentSelector {
-  const selector: DocumentSelector = config.languages.map((language) => ({ language }));
-  if (config.commentsEnabled) selector.push({ scheme: 'file' }, { scheme: 'untitled' });
-  return selector;
+export function documentSelector(config: Pick<Config, 'languages' | 'commentsEnabled'>): DocumentSelector {
+  return documentLanguages(config.languages, config.commentsEnabled).map((language) => ({ language }));
 }
 
 /** Restarts the server after a crash unless it crashes repeatedly; tells the user when it gives up. */

@@ -37,7 +37,7 @@ export async function provideCodeActions(ctx: ServerContext, params: CodeActionP
   const invoked = params.context.triggerKind !== CodeActionTriggerKind.Automatic;
   if (invoked && wants(CodeActionKind.RefactorRewrite)) {
     try {
-      actions.push(...(await replaceWith(ctx, document, params, settings.topK, token)));
+      actions.push(...(await replaceWith(ctx, document, ctx.textOf(document, settings), params, settings.topK, token)));
     } catch (error) {
       // Nothing to offer (no word there, a [MASK], a cancelled request): the quick fixes still stand.
       if (!token.isCancellationRequested) ctx.log(`Replace with…: ${(error as Error).message}`);
@@ -61,11 +61,12 @@ function quickFixes(document: TextDocument, diagnostic: Diagnostic): CodeAction[
 async function replaceWith(
   ctx: ServerContext,
   document: TextDocument,
+  /** What the model reads: the document's text, or a code file's comment view. */
+  text: string,
   params: CodeActionParams,
   topK: number,
   token: CancellationToken,
 ): Promise<CodeAction[]> {
-  const text = document.getText();
   let start = document.offsetAt(params.range.start);
   let end = document.offsetAt(params.range.end);
   if (start === end) {

@@ -1,23 +1,34 @@
 /**
  * What every part of the server shares: the connection, open documents, settings, the model
- * host and its queue, and per-version facts about documents (Markdown code ranges). Created
+ * host and its queue, which documents it covers (prose languages, or only the comments of code
+ * files), and per-version facts about documents (Markdown code ranges, comment views). Created
  * once by server.ts; the model host arrives with `initialize`.
  */
 import { ResponseError, type Connection, type TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { BertModel } from '../engine';
 import { ErrorCodes, type BertLensSettings } from '../protocol';
+import { commentView, findComments, hasCommentSyntax } from './comment-ranges';
 import type { ModelHost } from './model-host';
 import { ModelQueue } from './queue';
 import type { SettingsStore } from './settings';
 import { markdownCodeRanges } from './text-regions';
+
+interface Regions {
+  version: number;
+  languageId: string;
+  /** Markdown code ranges. */
+  code: Array<[number, number]>;
+  /** A code file's comment view. */
+  commentText?: string;
+}
 
 export class ServerContext {
   host: ModelHost | undefined;
   settings!: SettingsStore;
   packageRoot: string;
   readonly queue: ModelQueue;
-  private readonly codeRanges = new Map<string, { version: number; ranges: Array<[number, number]> }>();
+  private readonly regions = new Map<string, Regions>();
 
   constructor(
     readonly connection: Connection,
@@ -45,23 +56,49 @@ export class ServerContext {
     }
   }
 
-  /** True when BERT Lens works on this document's language. */
+  /**
+   * How BERT Lens reads this document: all of it (`prose`: a language of `bertLens.languages`),
+   * only its comments (`comments`: a code language it knows, with `bertLens.comments.enabled`),
+   * or not at all (undefined).
+   */
+  coverage(document: TextDocument, settings: BertLensSettings): 'prose' | 'comments' | undefined {
+    if (settings.languages.includes(document.languageId)) return 'prose';
+    if (settings.comments?.enabled && hasCommentSyntax(document.languageId)) return 'comments';
+    return undefined;
+  }
+
+  /** True when BERT Lens works on this document (its text or its comments). */
   covers(document: TextDocument, settings: BertLensSettings): boolean {
-    return settings.languages.includes(document.languageId);
+    return this.coverage(document, settings) !== undefined;
+  }
+
+  /**
+   * The text the model reads, at the document's offsets: the document's text, or in `comments`
+   * coverage its comment view (everything but comment text blanked; see comment-ranges.ts).
+   */
+  textOf(document: TextDocument, settings: BertLensSettings): string {
+    return this.coverage(document, settings) === 'comments' ? this.regionsOf(document).commentText! : document.getText();
   }
 
   /** Code ranges (Markdown only; none for other languages), computed once per document version. */
   codeRangesOf(document: TextDocument): Array<[number, number]> {
-    if (document.languageId !== 'markdown') return [];
-    const cached = this.codeRanges.get(document.uri);
-    if (cached?.version === document.version) return cached.ranges;
-    const ranges = markdownCodeRanges(document.getText());
-    this.codeRanges.set(document.uri, { version: document.version, ranges });
-    return ranges;
+    return document.languageId === 'markdown' ? this.regionsOf(document).code : [];
+  }
+
+  /** Markdown code ranges, or a code file's comment view, once per document version. */
+  private regionsOf(document: TextDocument): Regions {
+    const cached = this.regions.get(document.uri);
+    if (cached?.version === document.version && cached.languageId === document.languageId) return cached;
+    const text = document.getText();
+    const regions: Regions = { version: document.version, languageId: document.languageId, code: [] };
+    if (document.languageId === 'markdown') regions.code = markdownCodeRanges(text);
+    else regions.commentText = commentView(text, findComments(text, document.languageId));
+    this.regions.set(document.uri, regions);
+    return regions;
   }
 
   forget(uri: string): void {
-    this.codeRanges.delete(uri);
+    this.regions.delete(uri);
     this.settings.forget(uri);
   }
 

@@ -5,7 +5,8 @@
  * prediction). Scans are debounced after edits, run sentence chunk by sentence chunk in the
  * background lane of the queue (hovers go first), stop as soon as the document changes, and
  * reuse per-sentence results (surprisal's sentence cache, plus caches of alternatives and
- * sentence-pair scores here), so an edit re-scores only the sentences it touched.
+ * sentence-pair scores here), so an edit re-scores only the sentences it touched. In code files
+ * covered through `bertLens.comments.enabled` only the comment text is scanned (context.ts).
  */
 import { DiagnosticSeverity, type Diagnostic, type Range } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
@@ -94,7 +95,7 @@ export class DiagnosticsScheduler {
       if (this.published.delete(uri)) await this.ctx.connection.sendDiagnostics({ uri, diagnostics: [] });
       return;
     }
-    const text = document.getText();
+    const text = this.ctx.textOf(document, settings);
     const maxFileSize = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
     if (text.length > maxFileSize) {
       this.ctx.log(`Diagnostics skipped for ${uri}: ${text.length} characters is above bertLens.diagnostics.maxFileSize (${maxFileSize})`);

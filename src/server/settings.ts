@@ -5,7 +5,7 @@
  * Whatever arrives is merged over the defaults field by field and sanitised.
  */
 import type { Connection } from 'vscode-languageserver/node';
-import { DEFAULT_SETTINGS, type BertLensSettings, type DiagnosticSeverityName } from '../protocol';
+import { DEFAULT_SETTINGS, EXECUTION_PROVIDER_SETTINGS, type BertLensSettings, type DiagnosticSeverityName } from '../protocol';
 
 /** Files above this many characters are not scanned unless the settings say otherwise. */
 export const DEFAULT_MAX_FILE_SIZE = 200_000;
@@ -73,6 +73,7 @@ export function mergeSettings(raw: unknown, base: BertLensSettings = DEFAULT_SET
     ...(r as Partial<BertLensSettings>),
     hover: group(r.hover, base.hover),
     hub: group(r.hub, base.hub),
+    comments: group(r.comments, base.comments ?? { enabled: false }),
     diagnostics,
   };
   return sanitise(merged, base);
@@ -88,10 +89,12 @@ function sanitise(s: BertLensSettings, base: BertLensSettings): BertLensSettings
   return {
     ...s,
     model: typeof s.model === 'string' ? s.model : base.model,
+    executionProvider: EXECUTION_PROVIDER_SETTINGS.includes(s.executionProvider) ? s.executionProvider : base.executionProvider,
     topK: Math.round(number(s.topK, base.topK, 1, 50)),
     maxTextLength: Math.round(number(s.maxTextLength, base.maxTextLength, 1, 50_000_000)),
     languages: Array.isArray(s.languages) ? s.languages.filter((l): l is string => typeof l === 'string') : base.languages,
     hover: { enabled: s.hover.enabled !== false },
+    comments: { enabled: s.comments?.enabled === true },
     diagnostics: {
       enabled: d.enabled === true,
       unlikelyWordThreshold: number(d.unlikelyWordThreshold, bd.unlikelyWordThreshold, 0, 1),

@@ -1,5 +1,6 @@
 /**
- * The LSP hover, for documents in the configured languages: over `[MASK]` the model's
+ * The LSP hover, for documents in the configured languages (or comments of code files, with
+ * `bertLens.comments.enabled`; see context.ts): over `[MASK]` the model's
  * predictions (hover.ts renders them; concurrent mask hovers share one batched fill-mask run);
  * over any other word its whole-word alternatives in context with probabilities, and the word's
  * own probability and rank (replacements.ts). Markdown code is left alone. A hover for an
@@ -21,7 +22,8 @@ export async function provideHover(ctx: ServerContext, params: HoverParams, toke
   if (!document) return null;
   const settings = await ctx.settings.forDocument(document.uri);
   if (!settings.hover.enabled || !ctx.covers(document, settings)) return null;
-  const text = document.getText();
+  // In a code file only comment text is left; code reads as blank space, so it gets no hover.
+  const text = ctx.textOf(document, settings);
   const offset = document.offsetAt(params.position);
   if (insideRanges(ctx.codeRangesOf(document), offset)) return null;
   const version = document.version;
