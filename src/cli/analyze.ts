@@ -73,6 +73,7 @@ export async function runAnalyze(args: string[], ctx: CoherenceCommandContext): 
   // 1. Unlikely words.
   let words: UnlikelyWord[] = [];
   let scanned = 0;
+  let scannedTokens = 0;
   let scanMs = 0;
   if (text.trim() === '') {
     warn(`${name} is empty: nothing to analyse`);
@@ -85,13 +86,16 @@ export async function runAnalyze(args: string[], ctx: CoherenceCommandContext): 
       const limit = byWords === undefined ? `the first ${split.sentences.length} sentences` : `the first ${maxWords} words; raise --max-words to scan more`;
       warn(`scanning words only up to line ${lineOf(scanEnd)} (${limit})`);
     }
+    const scannedSentences = split.sentences.filter((sentence) => sentence.range[1] <= scanEnd);
     const result = await unlikelyWords(model, text.slice(0, scanEnd), {
       threshold: wordThreshold,
       max: top,
-      sentences: split.sentences.filter((sentence) => sentence.range[1] <= scanEnd).map((sentence) => sentence.range),
+      sentences: scannedSentences.map((sentence) => sentence.range),
     });
     words = result.words;
-    scanned = result.scannedWords;
+    // Words as --max-words counts them (runs of letters or digits); the engine's count adds punctuation.
+    scanned = scannedSentences.reduce((n, sentence) => n + countWords(sentence.text), 0);
+    scannedTokens = result.scannedWords;
     scanMs = result.latencyMs;
   }
 
@@ -135,8 +139,13 @@ export async function runAnalyze(args: string[], ctx: CoherenceCommandContext): 
 
   const ms = performance.now() - started;
   const stats = {
+    /** Words scanned for unlikely words: runs of letters or digits, as --max-words counts them. */
     words: scanned,
+    /** `words` per second of the word scan (the model runs that mask each word). */
     wordsPerSecond: scanMs > 0 ? scanned / (scanMs / 1000) : 0,
+    /** The scan's own count: BERT pre-tokenizer words, punctuation marks included. */
+    bertWords: scannedTokens,
+    scanMs,
     ms,
   };
   if (values.json === true) {
@@ -254,10 +263,15 @@ function parseCount(option: string, value: string | undefined, fallback: number,
 function endAfterWords(sentences: readonly Sentence[], maxWords: number): number | undefined {
   let seen = 0;
   for (const sentence of sentences) {
-    seen += sentence.text.match(/[\p{L}\p{N}]+/gu)?.length ?? 0;
+    seen += countWords(sentence.text);
     if (seen >= maxWords) return sentence.range[1];
   }
   return undefined;
+}
+
+/** Runs of letters or digits in `text`. */
+function countWords(text: string): number {
+  return text.match(/[\p{L}\p{N}]+/gu)?.length ?? 0;
 }
 
 function parseFormat(value: string | undefined, source: string): TextFormat {

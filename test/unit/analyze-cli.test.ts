@@ -68,8 +68,11 @@ describe('bert-lens analyze', () => {
       report.unlikelyWords.map((w: { word: string }) => w.word),
       expected.words.map((w) => w.text),
     );
-    assert.equal(report.stats.words, expected.scannedWords);
-    assert.ok(report.stats.wordsPerSecond > 0 && report.stats.ms > 0);
+    // words: letters/digits runs (as --max-words counts them); bertWords: the engine's count, punctuation included.
+    assert.equal(report.stats.words, TEXT.match(/[\p{L}\p{N}]+/gu)!.length);
+    assert.equal(report.stats.bertWords, expected.scannedWords);
+    assert.ok(report.stats.wordsPerSecond > 0 && report.stats.ms >= report.stats.scanMs && report.stats.scanMs > 0);
+    assert.ok(Math.abs(report.stats.wordsPerSecond - report.stats.words / (report.stats.scanMs / 1000)) < 1e-6);
     for (const w of report.unlikelyWords) {
       assert.ok(w.probability < 0.5);
       // line:col points at the word in the file.
@@ -112,6 +115,18 @@ describe('bert-lens analyze', () => {
     assert.match(result.stdout, /Labels per paragraph \(head "sentiment"\):\n {2}¶1 +line 1 +(positive|negative) [\d.]+%, (positive|negative) [\d.]+%\n {2}¶2 +line 3 /);
   });
 
+  test('a 2,000-word README on the default model: the scan finishes and reports words/s', async () => {
+    const readme = join(ROOT, 'test', 'fixtures', 'readme-2000-words.md');
+    const result = await run(runAnalyze, ['--json', readme]);
+    assert.equal(result.code, 0, result.stderr);
+    const { stats, coherence: report, labels } = JSON.parse(result.stdout);
+    // 2,044 words in all; the default --max-words stops after the sentence that reaches 2,000.
+    assert.ok(stats.words >= 2000 && stats.words <= 2044, String(stats.words));
+    assert.ok(stats.wordsPerSecond > 0 && Number.isFinite(stats.wordsPerSecond));
+    assert.ok(report.boundaries.length > 50 && labels.length > 30);
+    console.log(`analyze of a 2,000-word README (bundled model): ${stats.words} words in ${(stats.scanMs / 1000).toFixed(1)} s = ${stats.wordsPerSecond.toFixed(0)} words/s; ${(stats.ms / 1000).toFixed(1)} s with coherence and labels`);
+  });
+
   test('an empty file gives a partial report with a warning, not a crash', async () => {
     const empty = join(work, 'empty.txt');
     writeFileSync(empty, '');
@@ -151,7 +166,8 @@ describe('bert-lens analyze', () => {
       const report = JSON.parse(result.stdout);
       assert.match(result.stderr, /warning: scanning words only up to line 334 \(the first 2000 words; raise --max-words/);
       // 6 words per sentence: the scan stops after sentence 334 (2,004 words), 7 BERT words each (the period too).
-      assert.equal(report.stats.words, 334 * 7);
+      assert.equal(report.stats.words, 334 * 6);
+      assert.equal(report.stats.bertWords, 334 * 7);
       assert.deepEqual(report.unlikelyWords, []);
     }
   });
