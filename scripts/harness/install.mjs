@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Installs what the VS Code test harness needs, idempotently, into the ignored .cache/ folder:
 //   - Debian packages: chromium (UI/integration driver), libkrb5-dev, build-essential, python3,
-//     pkg-config (code-server's native modules build against them);
+//     pkg-config (code-server's native modules build against them), fonts-wqy-zenhei, neovim
+//     (the other-editor LSP test);
 //   - Node 24 from the npm registry (.cache/node24), which code-server 4.139 requires;
 //   - code-server@4.139.1 (.cache/code-server), built with Node 24 first on PATH and
 //     npm_config_nodedir pointing at Node 24's headers (~/.npmrc's nodedir=/usr is overridden).
@@ -11,11 +12,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { paths } from './paths.mjs';
+import { ensureAptPackages } from '../lib.mjs';
 
 const NODE24_VERSION = '24.21.0';
 const CODE_SERVER_VERSION = '4.139.1';
 // fonts-wqy-zenhei: CJK glyphs, so Chinese tokens in hovers and screenshots are not empty boxes.
-const APT_PACKAGES = ['chromium', 'libkrb5-dev', 'build-essential', 'python3', 'pkg-config', 'fonts-wqy-zenhei'];
+// neovim: the LSP client that is not ours, for test/unit/neovim-lsp.test.ts (Debian 12: 0.7.2).
+const APT_PACKAGES = ['chromium', 'libkrb5-dev', 'build-essential', 'python3', 'pkg-config', 'fonts-wqy-zenhei', 'neovim'];
 
 function log(message) {
   process.stderr.write(`[harness:install] ${message}\n`);
@@ -32,34 +35,6 @@ function run(command, args, options = {}) {
 
 function stampMatches(stampFile, expected) {
   return existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === expected;
-}
-
-/** Debian packages whose dpkg status is not "install ok installed". */
-function missingAptPackages() {
-  return APT_PACKAGES.filter((name) => {
-    const result = spawnSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8' });
-    return result.status !== 0 || !result.stdout.includes('install ok installed');
-  });
-}
-
-function ensureAptPackages() {
-  const missing = missingAptPackages();
-  if (missing.length === 0) {
-    log('apt packages: already installed');
-    return;
-  }
-  log(`apt packages missing: ${missing.join(' ')}; running apt-get update`);
-  run('apt-get', ['update', '-qq']);
-  const simulated = spawnSync('apt-get', ['-s', 'install', '-y', ...missing], { encoding: 'utf8' });
-  const removals = simulated.stdout.split('\n').filter((line) => /^Remv /.test(line));
-  if (removals.length > 0) {
-    throw new Error(`refusing to install ${missing.join(' ')}: apt would remove\n${removals.join('\n')}`);
-  }
-  log(`apt-get install ${missing.join(' ')}`);
-  const ms = run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
-  log(`apt packages installed in ${(ms / 1000).toFixed(1)} s`);
 }
 
 /** npm wants a package.json in the private prefix, otherwise it walks up to the repo. */
@@ -118,7 +93,7 @@ function ensureCodeServer() {
 
 export function ensureInstalled() {
   const started = Date.now();
-  ensureAptPackages();
+  ensureAptPackages(APT_PACKAGES, log);
   ensureNode24();
   ensureCodeServer();
   log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
