@@ -35,6 +35,11 @@ import unicodedata
 
 SEED = 1234
 HELDOUT_FRACTION = 0.01
+# The first corpus (the bundled model's first run) had the first 21 sources of sources(). Their
+# documents are split between train and held-out exactly as then; each source added later gets
+# its own 1% draw, so adding a source never moves an earlier document between the two and
+# models trained on either corpus can be compared on the same held-out documents.
+FIRST_CORPUS_SOURCES = 21
 
 # ----------------------------------------------------------------------------- text helpers
 
@@ -342,6 +347,44 @@ def debian_descriptions(lists="/tmp/aptlists"):
             yield [" ".join(part.split()) for part in body.split("\n.")]
 
 
+def wordnet(root="/usr/share/wordnet"):
+    """WordNet 3.0 glosses (apt wordnet-base): each synset becomes "lemma, lemma: definition."
+    followed by its usage examples as sentences. A document is one adjective cluster (a head
+    synset and its satellites, which WordNet stores together) or a run of up to 12 consecutive
+    noun / verb / adverb synsets of the same lexicographer file, so neighbouring sentences
+    are about related senses: dictionary text for the word meanings (sentiment adjectives
+    included) that technical prose lacks."""
+    for part in ("adj", "noun", "verb", "adv"):
+        path = os.path.join(root, f"data.{part}")
+        if not os.path.exists(path):
+            raise OSError(f"{path} missing (apt wordnet-base)")
+        document, group = [], None
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                if line.startswith(" ") or " | " not in line:
+                    continue                                      # licence header
+                fields, gloss = line.split(" | ", 1)
+                fields = fields.split()
+                lexfile, kind, n_words = fields[1], fields[2], int(fields[3], 16)
+                lemmas = [re.sub(r"\(.*\)$", "", w).replace("_", " ") for w in fields[4:4 + 2 * n_words:2]]
+                pieces = [g.strip() for g in gloss.strip().split(";") if g.strip()]
+                definition = [g for g in pieces if not g.startswith('"')]
+                examples = [g.split('"')[1] for g in pieces if g.startswith('"') and g.count('"') >= 2]
+                if not definition:
+                    continue
+                head = ", ".join(lemmas[:3])
+                sentences = [f"{head[0].upper()}{head[1:]}: {'; '.join(definition)}."]
+                sentences += [e[0].upper() + e[1:] + ("" if e[-1] in ".!?" else ".") for e in examples if e]
+                starts_group = (kind == "a") if part == "adj" else (lexfile != group or len(document) >= 12)
+                if starts_group and document:
+                    yield [" ".join(document)]
+                    document = []
+                group = lexfile
+                document.append(" ".join(sentences))
+        if document:
+            yield [" ".join(document)]
+
+
 def sources(stdlib):
     """(name, licence, how, kind, generator factory, min words per paragraph[, word cap])."""
     doc = "/usr/share/doc"
@@ -393,10 +436,30 @@ def sources(stdlib):
         ("Apache HTTP Server documentation", "Apache-2.0", "apt apache2-doc (HTML, English pages)",
          "technical prose", lambda: (d for d in html_tree(f"{doc}/apache2-doc/manual/en",
                                                           skip=r"\.html\.(?!en)|\.(de|es|fr|ja|ko|pt-br|ru|tr|zh-cn)(\.|$)")), 8),
+        # sources added after the first corpus go below: see FIRST_CORPUS_SOURCES
+        ("WordNet 3.0 glosses and examples", "WordNet 3.0 licence (BSD-like, Princeton)",
+         "apt wordnet-base (/usr/share/wordnet/data.*)", "dictionary", wordnet, 4),
     ]
 
 
 # ----------------------------------------------------------------------------- main
+
+def choose_heldout(document_sources, seed):
+    """Indices of the held-out documents: HELDOUT_FRACTION of the first corpus's documents
+    drawn together (from every source), then the same share of each later source on its own."""
+    rng = random.Random(seed)
+    first = [i for i, s in enumerate(document_sources) if s < FIRST_CORPUS_SOURCES]
+    blocks = [first] + [[i for i, s in enumerate(document_sources) if s == k]
+                        for k in sorted(set(document_sources)) if k >= FIRST_CORPUS_SOURCES]
+    heldout = set()
+    for block in blocks:
+        if not block:
+            continue
+        order = list(block)
+        rng.shuffle(order)
+        heldout.update(order[:max(1, round(len(block) * HELDOUT_FRACTION))])
+    return heldout
+
 
 def main():
     args = dict(a[2:].split("=", 1) for a in sys.argv[1:] if a.startswith("--") and "=" in a)
@@ -442,12 +505,9 @@ def main():
                       "documents": n_docs, "words": n_words, "duplicate_paragraphs": n_dup})
         print(f"{name:45s} {n_docs:7d} docs {n_words:10d} words ({n_dup} duplicate paragraphs)", flush=True)
 
-    rng = random.Random(seed)
-    order = list(range(len(documents)))
-    rng.shuffle(order)                       # held-out documents drawn from every source
-    n_heldout = max(1, round(len(documents) * HELDOUT_FRACTION))
-    heldout = set(order[:n_heldout])
     source_index = {s["source"]: k for k, s in enumerate(stats)}
+    heldout = choose_heldout([source_index[name] for name, _ in documents], seed)
+    n_heldout = len(heldout)
     with open(os.path.join(out, "train.txt"), "w", encoding="utf-8") as ft, \
          open(os.path.join(out, "heldout.txt"), "w", encoding="utf-8") as fh, \
          open(os.path.join(out, "train.doc_sources.txt"), "w") as st, \

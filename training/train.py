@@ -268,6 +268,8 @@ def main():
         model.load_state_dict(ckpt["model"])
         optimizer.load_state_dict(ckpt["optimizer"])
         step, epoch, row, max_steps = ckpt["step"], ckpt["epoch"], ckpt["row"], ckpt["max_steps"]
+        if any(a.startswith("--max_steps=") for a in sys.argv[1:]):   # extend (or shorten) the run:
+            max_steps = cfg["max_steps"]                               # the decay is stretched from here
         log(f"resumed from {ckpt_path} at step {step} (epoch {epoch}, row {row}), max_steps {max_steps}")
     with open(os.path.join(out_dir, "config.resolved.json"), "w") as f:
         json.dump(cfg, f, indent=1)
