@@ -62,6 +62,20 @@ const COMMANDS: Record<string, (args: string[], ctx: CommandContext) => Promise<
   serve: runServe,
 };
 
+/** The lines of USAGE that describe `command` (each of its forms), then the common options. */
+export function commandUsage(command: string): string {
+  const lines = USAGE.split('\n');
+  const picked: string[] = [];
+  let inside = false;
+  for (const line of lines) {
+    if (/^ {2}\S/.test(line)) inside = line.startsWith(`  ${command} `) || line === `  ${command}`;
+    else if (!/^ {3,}/.test(line)) inside = false;
+    if (inside) picked.push(line);
+  }
+  const options = lines.slice(lines.indexOf('Options:'));
+  return [`Usage: bert-lens ${command} [options]`, '', ...picked, '', ...options].join('\n');
+}
+
 export async function main(argv: string[], ctx: CommandContext): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '-h' || command === '--help' || command === 'help') {
@@ -72,6 +86,10 @@ export async function main(argv: string[], ctx: CommandContext): Promise<number>
   if (!run) {
     ctx.stderr.write(`bert-lens: unknown command "${command}". Run "bert-lens --help" for the list.\n`);
     return 2;
+  }
+  if (rest.includes('-h') || rest.includes('--help')) {
+    ctx.stdout.write(`${commandUsage(command)}\n`);
+    return 0;
   }
   try {
     return await run(rest, ctx);

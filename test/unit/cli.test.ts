@@ -109,3 +109,17 @@ test('nsp --json prints {"isNext": p}; coherence needs two sentences', async () 
   assert.equal(one.code, 1);
   assert.match(one.stderr, /at least two sentences/);
 });
+
+test('COMMAND --help prints that command\'s usage (every form of it) and the common options, exit 0', async () => {
+  for (const command of ['fill-mask', 'nsp', 'coherence', 'analyze', 'classify', 'train-head', 'import', 'serve', 'bench']) {
+    const run = await bertLens(command, '--help');
+    assert.equal(run.code, 0, `${command}: ${run.stderr}`);
+    assert.match(run.stdout, new RegExp(`^Usage: bert-lens ${command} \\[options\\]`));
+    assert.match(run.stdout, new RegExp(`^  ${command}( |$)`, 'm'), `${command} has its usage lines`);
+    assert.match(run.stdout, /^Options:/m);
+    const others = run.stdout.split('\n').filter((l) => /^ {2}[a-z]/.test(l) && !l.startsWith(`  ${command}`));
+    assert.deepEqual(others, [], `${command}: no other command's lines`);
+  }
+  const forms = (await bertLens('fill-mask', '-h')).stdout.split('\n').filter((l) => l.startsWith('  fill-mask'));
+  assert.equal(forms.length, 2, 'fill-mask TEXT and fill-mask --input');
+});
