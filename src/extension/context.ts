@@ -36,6 +36,7 @@ export class Ctx implements vscode.Disposable {
   /** The running client, or an Error saying why there is none. */
   runningClient(): LanguageClient | Error {
     if (!this.client) return new Error('The BERT Lens server is not started.');
+    if (this.client.state === State.Stopped) return new Error('The BERT Lens server has stopped. Run "BERT Lens: Restart Server" to start it again.');
     if (this.client.state !== State.Running) return new Error('The BERT Lens server is starting or restarting; try again in a moment.');
     return this.client;
   }

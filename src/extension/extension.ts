@@ -8,7 +8,9 @@ import type { StatusResult } from '../protocol';
 import { registerCommands } from './commands';
 import { Config } from './config';
 import { Ctx } from './context';
+import { watchModelErrors } from './error-notices';
 import { BertLensPanel, registerPanelSerializer } from './panel';
+import { showError } from './server-call';
 import { createStatusBar } from './status-bar';
 
 /** What `activate` returns: used by tests and by other extensions. */
@@ -28,21 +30,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<BertLe
   const log = vscode.window.createOutputChannel('BERT Lens', { log: true });
   ctx = new Ctx(context, log);
   const current = ctx;
-  context.subscriptions.push(log, current, createStatusBar(current), ...registerCommands(current), registerPanelSerializer(current));
+  context.subscriptions.push(log, current, createStatusBar(current), watchModelErrors(current), ...registerCommands(current), registerPanelSerializer(current));
+  // A restart nobody waits for must still report its failure.
+  const restart = (why: string) =>
+    current.restart().catch((error: unknown) => showError(current, `the server failed to restart after ${why}: ${(error as Error).message}`));
   context.subscriptions.push(
-    vscode.workspace.onDidChangeConfiguration(async (event) => {
+    vscode.workspace.onDidChangeConfiguration((event) => {
       if (!Config.needsRestart(event)) return;
       log.info('Settings changed; restarting the server.');
-      await current.restart();
+      void restart('a settings change');
     }),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => void current.restart()),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void restart('the workspace was trusted')),
   );
   try {
     await current.start();
   } catch (error) {
-    const message = `BERT Lens: the language server failed to start: ${(error as Error).message}`;
-    log.error(message);
-    void vscode.window.showErrorMessage(message, 'Show Log').then((choice) => choice && log.show());
+    showError(current, `the language server failed to start: ${(error as Error).message}`);
     throw error;
   }
   return {

@@ -147,7 +147,8 @@ export async function switchModel(ctx: Ctx, spec: string): Promise<StatusResult 
     void vscode.window.showInformationMessage(`BERT Lens: now using ${status.model} on ${status.executionProvider ?? 'an unknown provider'}.`);
     return status;
   } catch (error) {
-    showError(ctx, `the model ${name} could not be loaded: ${(error as Error).message}`);
+    // A model that failed to load was already reported (error-notices.ts); a timeout was not.
+    if (ctx.serverStatus?.state !== 'error') showError(ctx, `the model ${name} could not be loaded: ${(error as Error).message}`);
     return undefined;
   }
 }

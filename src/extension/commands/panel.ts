@@ -7,6 +7,7 @@ import { validateText } from '../../protocol/validate';
 import { documentFromArg, documentTarget, selectionOrDocumentTarget, textTarget } from '../editor-text';
 import { BertLensPanel, type PanelAnalysis, type RenderedReport } from '../panel';
 import { callServer, showError } from '../server-call';
+import type { Ctx } from '../context';
 import type { CommandFactory } from './types';
 
 export interface OpenPanelArgs {
@@ -32,6 +33,7 @@ export const openPanel: CommandFactory = (ctx) => async (args?: OpenPanelArgs): 
   }
   const origin = target.document ? `${target.offset > 0 || target.text !== target.document.getText() ? 'selection in ' : ''}${fileName(target.document)}` : 'text';
   const analysis = await panel.analyze(target.text, origin, { format: target.format });
+  reportFailures(ctx, analysis, 'Open Panel');
   const rendered = args?.waitForRender ? await panel.waitForRendered() : undefined;
   return { analysis, rendered };
 };
@@ -61,11 +63,25 @@ export const analyzeDocument: CommandFactory = (ctx) => async (args?: AnalyzeDoc
     panel.analyze(target.text, fileName(document), { format: target.format, unlikely: true, token, progress }),
   );
   if (!analysis) return undefined;
-  const failed = Object.entries(analysis).filter(([, section]) => section?.state === 'error');
-  if (failed.length > 0) ctx.log.warn(`Analyze Document: ${failed.map(([id, s]) => `${id}: ${(s as { message: string }).message}`).join('; ')}`);
+  reportFailures(ctx, analysis, 'Analyze Document');
   const rendered = args?.waitForRender ? await panel.waitForRendered() : undefined;
   return { analysis, rendered };
 };
+
+/**
+ * Sections that failed show their error in the panel and the log; when none has anything to
+ * show (the model did not load, the server stopped), an error notification says so as well.
+ */
+function reportFailures(ctx: Ctx, analysis: PanelAnalysis, command: string): void {
+  const sections = Object.entries(analysis);
+  const failed = sections.flatMap(([id, section]) => (section?.state === 'error' ? [`${id}: ${section.message}`] : []));
+  if (failed.length === 0) return;
+  ctx.log.warn(`${command}: ${failed.join('; ')}`);
+  if (!sections.some(([, section]) => section?.state === 'data')) {
+    const first = Object.values(analysis).find((section) => section?.state === 'error') as { message: string };
+    showError(ctx, `${command} could not analyse the text: ${first.message}`);
+  }
+}
 
 function fileName(document: vscode.TextDocument): string {
   return document.uri.path.split('/').pop() || document.uri.toString();
