@@ -48,6 +48,24 @@
     if (p > 0 && p < 0.0001) return '<0.0001%';
     return `${p >= 10 ? p.toFixed(1) : p.toPrecision(3)}%`;
   }
+  /**
+   * About `length` characters of `text` on each side of `range`, cut at word boundaries, with
+   * "…" only where something was left out.
+   */
+  function around(text, range, length) {
+    let start = Math.max(0, range[0] - length);
+    let end = Math.min(text.length, range[1] + length);
+    if (start > 0) start = text.indexOf(' ', start) + 1 || range[0];
+    if (end < text.length) {
+      const space = text.lastIndexOf(' ', end);
+      end = space > range[1] ? space : range[1];
+    }
+    const squash = (part) => part.replace(/\s+/g, ' ');
+    return {
+      before: (start > 0 ? '…' : '') + squash(text.slice(Math.min(start, range[0]), range[0])),
+      after: squash(text.slice(range[1], end)) + (end < text.length ? '…' : ''),
+    };
+  }
   function clip(text, length) {
     return text.length > length ? `${text.slice(0, length - 1)}…` : text;
   }
@@ -92,10 +110,9 @@
     },
     masks(body, data) {
       data.masks.forEach((mask, i) => {
-        const before = data.text.slice(Math.max(0, mask.range[0] - 30), mask.range[0]);
-        const after = data.text.slice(mask.range[1], mask.range[1] + 30);
+        const { before, after } = around(data.text, mask.range, 30);
         const heading = el('h3', 'mask-context');
-        heading.append(el('span', 'dim', `${data.masks.length > 1 ? `[MASK] ${i + 1}: ` : ''}…${before}`), el('strong', 'mask', '[MASK]'), el('span', 'dim', `${after}…`));
+        heading.append(el('span', 'dim', `${data.masks.length > 1 ? `[MASK] ${i + 1}: ` : ''}${before}`), el('strong', 'mask', '[MASK]'), el('span', 'dim', after));
         body.append(heading, barList(mask.predictions.map((p, k) => bar(p.token, p.score, { strong: k === 0 }))));
       });
       body.append(el('p', 'note', `${Math.round(data.latencyMs)} ms`));
@@ -112,14 +129,15 @@
         return 'no boundaries';
       }
       const threshold = data.weakThreshold;
-      const width = 640;
+      // Drawn at the section's width, one SVG unit per pixel, so the axis text is never scaled down.
+      const width = Math.max(320, Math.min(720, body.clientWidth || 640));
       const height = 180;
       const pad = { left: 40, right: 24, top: 12, bottom: 28 };
       const plotW = width - pad.left - pad.right;
       const plotH = height - pad.top - pad.bottom;
       const x = (i) => pad.left + (boundaries.length === 1 ? plotW / 2 : (i * plotW) / (boundaries.length - 1));
       const y = (p) => pad.top + (1 - p) * plotH;
-      const chart = svg('svg', { viewBox: `0 0 ${width} ${height}`, class: 'coherence-chart', role: 'img' });
+      const chart = svg('svg', { viewBox: `0 0 ${width} ${height}`, width, height, class: 'coherence-chart', role: 'img' });
       chart.setAttribute('aria-label', `P(IsNext) at ${boundaries.length} sentence boundaries; weakest ${percent(data.summary.min ?? 0)}`);
       for (const tick of [0, 0.5, 1]) {
         chart.append(svg('line', { x1: pad.left, x2: width - pad.right, y1: y(tick), y2: y(tick), class: 'grid' }));
@@ -139,7 +157,7 @@
         title.textContent = `${percent(b.isNext)}: “${clip(from, 60)}” → “${clip(to, 60)}”`;
         dot.append(title);
         chart.append(dot);
-        if (boundaries.length <= 24) {
+        if (boundaries.length <= Math.floor(plotW / 36)) {
           const label = svg('text', { x: x(i), y: height - 10, class: 'axis', 'text-anchor': 'middle' });
           label.textContent = `${b.from + 1}→${b.to + 1}`;
           chart.append(label);
@@ -198,7 +216,7 @@
       const holder = el('div', 'heatmap');
       body.append(controls, holder);
       const draw = () => {
-        holder.replaceChildren(heatmap(data, Number(layerSelect.value), headSelect.value));
+        holder.replaceChildren(heatmap(data, Number(layerSelect.value), headSelect.value, holder.clientWidth));
       };
       layerSelect.addEventListener('change', draw);
       headSelect.addEventListener('change', draw);
@@ -209,8 +227,12 @@
     },
   };
 
-  /** An SVG heatmap of one layer's attention (one head or the mean of all). */
-  function heatmap(data, layer, head) {
+  /**
+   * An SVG heatmap of one layer's attention (one head or the mean of all), drawn one unit per
+   * pixel: cells fill `available` pixels but never get smaller than 10, so the token labels stay
+   * readable; a wider map scrolls sideways (.heatmap).
+   */
+  function heatmap(data, layer, head, available) {
     const n = data.tokens.length;
     const heads = data.attentions[layer];
     const weight = (q, k) => {
@@ -222,23 +244,29 @@
     // Shade relative to the strongest weight in view, so near-uniform attention still shows its pattern.
     let strongest = 0;
     for (let q = 0; q < n; q++) for (let k = 0; k < n; k++) strongest = Math.max(strongest, weight(q, k));
-    const cell = Math.max(8, Math.min(22, Math.floor(520 / Math.max(1, n))));
-    const labelWidth = 84;
-    // Room on the right for the slanted column labels of the last tokens.
-    const size = labelWidth + n * cell;
-    const width = size + 40;
-    const chart = svg('svg', { viewBox: `0 0 ${width} ${size}`, width, height: size, class: 'attention-chart', role: 'img' });
+    const labels = data.tokens.map((token) => clip(token, 10));
+    const longest = Math.max(1, ...labels.map((label) => label.length));
+    // Row labels on the left, column labels upright above: room for the longest at font size `px`.
+    const margin = (px) => 6 + Math.ceil(longest * px * 0.62);
+    const cell = Math.max(8, Math.min(22, Math.floor(((available || 520) - margin(10) - 6) / Math.max(1, n))));
+    const fontSize = Math.max(8, Math.min(11, cell - 1));
+    const left = margin(fontSize);
+    const top = margin(fontSize);
+    const width = left + n * cell + 6;
+    const height = top + n * cell;
+    const chart = svg('svg', { viewBox: `0 0 ${width} ${height}`, width, height, class: 'attention-chart', role: 'img' });
     chart.setAttribute('aria-label', `Attention of layer ${layer + 1}, ${head === 'mean' ? 'mean of heads' : `head ${Number(head) + 1}`}`);
     for (let q = 0; q < n; q++) {
-      const rowLabel = svg('text', { x: labelWidth - 4, y: labelWidth + q * cell + cell * 0.7, class: 'axis', 'text-anchor': 'end' });
-      rowLabel.textContent = clip(data.tokens[q], 10);
-      chart.append(rowLabel);
-      const colLabel = svg('text', { x: 0, y: 0, class: 'axis', transform: `translate(${labelWidth + q * cell + cell * 0.7},${labelWidth - 4}) rotate(-60)` });
-      colLabel.textContent = clip(data.tokens[q], 10);
-      chart.append(colLabel);
+      const rowLabel = svg('text', { x: left - 4, y: top + q * cell + cell / 2, class: 'axis', 'text-anchor': 'end', 'dominant-baseline': 'central' });
+      const colLabel = svg('text', { x: 0, y: 0, class: 'axis', 'dominant-baseline': 'central', transform: `translate(${left + q * cell + cell / 2},${top - 4}) rotate(-90)` });
+      for (const label of [rowLabel, colLabel]) {
+        label.textContent = labels[q];
+        label.style.fontSize = `${fontSize}px`; // CSSOM, allowed by the panel's CSP
+        chart.append(label);
+      }
       for (let k = 0; k < n; k++) {
         const w = weight(q, k);
-        const rect = svg('rect', { x: labelWidth + k * cell, y: labelWidth + q * cell, width: cell - 1, height: cell - 1, class: 'cell', 'fill-opacity': (0.05 + 0.95 * (strongest > 0 ? w / strongest : 0)).toFixed(3) });
+        const rect = svg('rect', { x: left + k * cell, y: top + q * cell, width: cell - 1, height: cell - 1, class: 'cell', 'fill-opacity': (0.05 + 0.95 * (strongest > 0 ? w / strongest : 0)).toFixed(3) });
         const title = svg('title');
         title.textContent = `${data.tokens[q]} → ${data.tokens[k]}: ${percent(w)}`;
         rect.append(title);

@@ -9,11 +9,6 @@ import { join } from 'node:path';
 const QUICK_INPUT = '.quick-input-widget';
 const HEAD = 'ui-reviews';
 
-/** The panel's document (a webview is an iframe holding the extension's iframe). */
-function panelFrame(page) {
-  return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
-}
-
 /** Selects from the start of the line holding `firstText` to the end of the one holding `lastText`. */
 async function selectLines(workbench, firstText, lastText) {
   const first = await workbench.textRect(firstText, firstText);
@@ -43,19 +38,6 @@ async function pickRow(page, label) {
   const row = page.locator(`${QUICK_INPUT} .monaco-list-row`, { has: page.locator('.label-name', { hasText: label }) }).first();
   await row.waitFor({ state: 'visible', timeout: 30_000 });
   await row.click();
-}
-
-/** F1 > Preferences: Color Theme > `name` (the theme picker replaces the palette in place). */
-async function setTheme(workbench, name) {
-  const { page } = workbench;
-  await page.keyboard.press('F1');
-  const input = await quickInput(page);
-  await input.fill('>Preferences: Color Theme');
-  await pickRow(page, /^Preferences: Color Theme$/);
-  await page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: /Light|Dark/ }).first().waitFor();
-  await input.fill(name);
-  await pickRow(page, new RegExp(`^${name}$`));
-  await input.waitFor({ state: 'hidden', timeout: 10_000 });
 }
 
 function removeHead(paths) {
@@ -175,7 +157,7 @@ export const tests = [
       await workbench.quickOpen('notes.txt');
       const last = await selectLines(workbench, 'I went to the [MASK] to buy some bread and milk.', 'The doctor told him to take the [MASK] twice a day.');
       await bertLensMenu(workbench, last, 'Open Panel', 'submenu-open-panel');
-      const frame = panelFrame(page);
+      const frame = workbench.panelFrame();
       for (const id of ['input', 'masks', 'labels', 'coherence', 'unlikely', 'attention']) {
         const section = frame.locator(`#section-${id}`);
         await section.waitFor({ timeout: 60_000 });
@@ -211,7 +193,7 @@ export const tests = [
       await workbench.clearNotifications();
       await workbench.quickOpen('essay.md');
       await workbench.runCommand('BERT Lens: Analyze Document');
-      const frame = panelFrame(page);
+      const frame = workbench.panelFrame();
       await frame.locator('#source', { hasText: 'essay.md' }).waitFor({ timeout: 60_000 });
       await frame.locator('#section-unlikely:not([data-state="loading"])').waitFor({ timeout: 120_000 });
       assert.equal(await frame.locator('#section-unlikely').getAttribute('data-state'), 'data');
@@ -232,7 +214,7 @@ export const tests = [
   {
     name: 'the panel in a light, a dark and a high-contrast theme',
     async run({ workbench, page }) {
-      const frame = panelFrame(page);
+      const frame = workbench.panelFrame();
       await frame.locator('#section-input[data-state="data"]').waitFor({ timeout: 30_000 });
       try {
         for (const [theme, shot] of [
@@ -240,7 +222,7 @@ export const tests = [
           ['Dark Modern', 'theme-dark'],
           ['Dark High Contrast', 'theme-high-contrast'],
         ]) {
-          await setTheme(workbench, theme);
+          await workbench.setTheme(theme);
           await page.waitForFunction(
             (name) => document.querySelector('.monaco-workbench')?.classList.contains(name),
             theme.startsWith('Light') ? 'vs' : theme.includes('High') ? 'hc-black' : 'vs-dark',
@@ -252,7 +234,7 @@ export const tests = [
           assert.match(bodyClass ?? '', theme.startsWith('Light') ? /vscode-light/ : theme.includes('High') ? /vscode-high-contrast/ : /vscode-dark/);
         }
       } finally {
-        await setTheme(workbench, 'Dark Modern').catch(() => {});
+        await workbench.setTheme('Dark Modern').catch(() => {});
       }
     },
   },

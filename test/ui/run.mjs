@@ -4,7 +4,8 @@
 // workbench. Screenshots of each step go to test-results/screenshots/. Last line:
 // `N passed, N failed`; exit code 1 on any failure.
 //
-//   node test/ui/run.mjs [--no-build] [--dev] [--grep TEXT] [--verbose]
+//   node test/ui/run.mjs [--no-build] [--dev] [--grep TEXT[|TEXT...]] [--verbose]
+// --grep keeps the tests whose name or file name contains one of the TEXTs.
 // By default the repo is linked into code-server's extensions folder and loads as an installed
 // extension, so notifications show as toasts the way a user sees them. --dev loads it as a
 // development extension instead (needs the smoke-test driver, which hides toasts: messages are
@@ -57,7 +58,9 @@ for (const file of readdirSync(uiDir).filter((name) => name.endsWith('.ui.mjs'))
   const module = await import(pathToFileURL(join(uiDir, file)).href);
   for (const test of module.tests) tests.push({ ...test, file });
 }
-const selected = tests.filter((test) => !args.grep || test.name.includes(args.grep));
+// --grep 'a|b': tests whose name or file name contains a or b.
+const wanted = args.grep?.split('|').filter(Boolean) ?? [];
+const selected = tests.filter((test) => wanted.length === 0 || wanted.some((text) => test.name.includes(text) || test.file.includes(text)));
 
 rmSync(paths.screenshotsDir, { recursive: true, force: true });
 let server;

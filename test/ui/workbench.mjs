@@ -120,6 +120,16 @@ export class Workbench {
    * Menus live in shadow roots, which Playwright's locators pierce.
    */
   async contextMenu(x, y, labels, { beforeClick } = {}) {
+    const item = await this.openContextMenu(x, y, labels);
+    await beforeClick?.();
+    await item.click();
+  }
+
+  /**
+   * Right-clicks at (x, y) and hovers through `labels` (each but the last opens a submenu);
+   * returns the last item, highlighted and not clicked. Escape closes the menus.
+   */
+  async openContextMenu(x, y, labels) {
     await this.page.mouse.click(x, y, { button: 'right' });
     const menuItem = (label) =>
       this.page
@@ -127,18 +137,81 @@ export class Workbench {
           has: this.page.locator('.action-label', { hasText: new RegExp(`^${escapeRegExp(label)}$`) }),
         })
         .last();
+    let item;
     for (const [i, label] of labels.entries()) {
-      const item = menuItem(label);
+      item = menuItem(label);
       await item.waitFor({ state: 'visible', timeout: 10_000 });
       await item.hover();
       if (i < labels.length - 1) {
         // The submenu opens on hover; click as a fallback if it has not opened.
         const next = menuItem(labels[i + 1]);
         if (!(await next.waitFor({ state: 'visible', timeout: 3_000 }).then(() => true, () => false))) await item.click();
-      } else {
-        await beforeClick?.();
-        await item.click();
       }
+    }
+    return item;
+  }
+
+  /** The BERT Lens panel's document (a webview is an iframe holding the extension's iframe). */
+  panelFrame() {
+    return this.page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  }
+
+  /** F1 > Preferences: Color Theme > `name`, then waits for the workbench to repaint in it. */
+  async setTheme(name) {
+    const input = this.page.locator(`${QUICK_INPUT} input`);
+    const pick = async (label) => {
+      const row = this.page.locator(`${QUICK_INPUT} .monaco-list-row`, { has: this.page.locator('.label-name', { hasText: label }) }).first();
+      await row.waitFor({ state: 'visible', timeout: 30_000 });
+      await row.click();
+    };
+    await this.page.keyboard.press('F1');
+    await input.waitFor({ state: 'visible' });
+    await input.fill('>Preferences: Color Theme');
+    await pick(/^Preferences: Color Theme$/);
+    // The theme picker replaces the palette in place.
+    await this.page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: /Light|Dark/ }).first().waitFor();
+    await input.fill(name);
+    await pick(new RegExp(`^${escapeRegExp(name)}$`));
+    await input.waitFor({ state: 'hidden', timeout: 10_000 });
+    const themeClass = /light/i.test(name) ? (/high contrast/i.test(name) ? 'hc-light' : 'vs') : /high contrast/i.test(name) ? 'hc-black' : 'vs-dark';
+    await this.page.waitForFunction((cls) => document.querySelector('.monaco-workbench')?.classList.contains(cls), themeClass);
+  }
+
+  /**
+   * Sets a boolean setting the way a person does: Preferences: Open User Settings, search for
+   * its id, tick or untick its checkbox (screenshot `shot` when given), close the Settings editor.
+   */
+  async setBooleanSetting(id, value, { shot } = {}) {
+    await this.runCommand('Preferences: Open User Settings');
+    const editor = this.page.locator('.settings-editor');
+    await editor.waitFor({ state: 'visible', timeout: 30_000 });
+    const search = editor.locator('.settings-header .suggest-input-container .monaco-editor').first();
+    await search.waitFor();
+    await search.click();
+    await this.page.keyboard.press('Control+A');
+    await this.page.keyboard.type(id);
+    // The list filters a moment after typing; the setting's row carries its id.
+    const row = editor.locator(`.setting-item-contents[data-key="${id}"]`).filter({ visible: true }).first();
+    const checkbox = row.locator('.setting-value-checkbox');
+    await checkbox.waitFor({ state: 'visible', timeout: 30_000 });
+    if ((await checkbox.getAttribute('aria-checked')) !== String(value)) {
+      // The editor writes settings.json a moment after the click (closing it earlier drops the
+      // write); the row's "is-configured" mark flips once the value is written or reset.
+      const configured = () => row.evaluate((element) => [element, element.parentElement].some((e) => e?.classList.contains('is-configured')));
+      const before = await configured();
+      await checkbox.click();
+      await row.locator(`.setting-value-checkbox[aria-checked="${value}"]`).waitFor({ timeout: 10_000 });
+      for (const deadline = Date.now() + 10_000; (await configured()) === before; ) {
+        if (Date.now() > deadline) throw new Error(`the Settings editor did not write ${id}`);
+        await this.page.waitForTimeout(100);
+      }
+    }
+    if (shot) await this.screenshot(shot);
+    // VS Code 1.139 shows the Settings editor as a modal: Escape closes it (else its close button).
+    await this.page.keyboard.press('Escape');
+    if (!(await editor.waitFor({ state: 'hidden', timeout: 3_000 }).then(() => true, () => false))) {
+      await this.page.locator('.action-label[aria-label^="Close Modal Editor"], .action-label[aria-label^="Close ("]').first().click();
+      await editor.waitFor({ state: 'hidden', timeout: 10_000 });
     }
   }
 
@@ -200,24 +273,40 @@ export class Workbench {
   /**
    * Moves the mouse over `needle` on the line holding `lineText` and returns the hover's text
    * once it contains `mustContain`. Like a person, it moves away and back when no hover shows
-   * (a hover asked for while the server was still starting is not asked for again).
+   * (a hover asked for while the server was still starting is not asked for again), clicking
+   * the word first.
    */
   async hoverText(lineText, needle, { mustContain = '', timeoutMs = 30_000 } = {}) {
     const deadline = Date.now() + timeoutMs;
-    const hover = this.page.locator('.monaco-hover:not(.hidden)', { hasText: mustContain }).first();
+    // Only a visible one: a hidden hover of the same editor keeps its old text in the DOM.
+    const hover = this.page.locator('.monaco-hover:not(.hidden)', { hasText: mustContain }).filter({ visible: true }).first();
     for (;;) {
       const rect = await this.textRect(lineText, needle);
       await this.page.mouse.move(rect.x + rect.width / 2, rect.y + rect.height / 2, { steps: 3 });
       try {
         await hover.waitFor({ state: 'visible', timeout: Math.min(5_000, Math.max(1, deadline - Date.now())) });
+        await settled(hover);
         return (await hover.innerText()).trim();
       } catch (error) {
         if (Date.now() >= deadline) throw error;
         await this.page.mouse.move(5, 5);
         await this.page.keyboard.press('Escape');
+        // After a context menu VS Code shows no hover until the editor is clicked: click the word.
+        await this.page.mouse.click(rect.x + rect.width / 2, rect.y + rect.height / 2);
+        await this.page.mouse.move(5, 5);
       }
     }
   }
+}
+
+/** Waits until the CSS animations of `locator`'s element and its ancestors (a fade-in) have finished. */
+export async function settled(locator) {
+  await locator.evaluate(async (element) => {
+    const animations = [];
+    animations.push(...element.getAnimations({ subtree: true }));
+    for (let node = element.parentElement; node instanceof Element; node = node.parentElement) animations.push(...node.getAnimations());
+    await Promise.all(animations.map((animation) => animation.finished.catch(() => undefined)));
+  });
 }
 
 function escapeRegExp(text) {

@@ -1,6 +1,6 @@
 // Shared helpers for the extension-host tests: the extension's public API and result types as
 // the contract states them, activation with a deadline, polling with a deadline (never fixed
-// sleeps), and opening workspace or untitled documents.
+// sleeps), opening workspace or untitled documents, and recording error notifications.
 import * as assert from 'assert';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -119,4 +119,31 @@ export function assertWellFormedPredictions(predictions: MaskPrediction[], where
   }
   const total = predictions.reduce((sum, p) => sum + p.score, 0);
   assert.ok(total <= 1 + 1e-4, `${where}: scores add up to ${total} > 1, not probabilities`);
+}
+
+export interface Shown {
+  text: string;
+  actions: string[];
+}
+
+/** Records every error notification the extension shows (they are still shown). */
+export function recordErrors(): { shown: Shown[]; restore(): void } {
+  const window = vscode.window as { showErrorMessage: (...args: unknown[]) => Thenable<unknown> };
+  const original = window.showErrorMessage;
+  const shown: Shown[] = [];
+  window.showErrorMessage = (text: unknown, ...items: unknown[]) => {
+    shown.push({ text: String(text), actions: items.filter((i): i is string => typeof i === 'string') });
+    return original.call(vscode.window, text, ...items);
+  };
+  return { shown, restore: () => (window.showErrorMessage = original) };
+}
+
+/** The actions every BERT Lens error notification offers. */
+export const ERROR_ACTIONS = ['Show Log', 'Select Model', 'Restart Server'];
+
+/** Waits for a recorded error matching `pattern` and checks that it offers ERROR_ACTIONS. */
+export async function shownMatching(shown: Shown[], pattern: RegExp): Promise<Shown> {
+  const found = await waitFor(() => shown.find((s) => pattern.test(s.text)), 30_000, `an error notification matching ${pattern}`);
+  assert.deepStrictEqual(found.actions, ERROR_ACTIONS, `"${found.text}" does not offer ${ERROR_ACTIONS.join(', ')}`);
+  return found;
 }
