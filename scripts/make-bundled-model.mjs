@@ -1,22 +1,23 @@
 // Rebuilds the bundled model folder models/bert-lens-small from the pre-trained checkpoint and
 // recomputes every figure of its model card into models/bert-lens-small/eval.json:
-//   1. the graph: int8, standard operators, with the `attentions` output, compiled by the
-//      project's compiler (scripts/compile-bundled-model.ts); a float32 graph as the reference
+//   1. the graph: int8, standard operators, with the `attentions` and `layer_means` outputs,
+//      compiled by the project's compiler (scripts/compile-bundled-model.ts); a float32 graph as the reference
 //      (out/bundled-model/fp32, not shipped); the int8 graph compiled again from the float16
 //      checkpoint copy, if present, and compared byte for byte;
 //   2. the sentiment head: `bert-lens train-head` on rt-polarity (10-fold cross-validation),
-//      mean and cls pooling, the better one kept as heads/sentiment.json;
+//      mean, cls and layers-mean pooling, the best one kept as heads/sentiment.json;
 //   3. engine evaluation (scripts/evaluate-bundled-model.ts): fill-mask top-1/top-5 and NSP on
 //      held-out corpus documents and WikiText-2 valid, int8 against float32;
 //   4. eval.json: those figures, the sizes, and the pre-training figures of the checkpoint's
 //      own eval.json (training/evaluate.py, PyTorch).
 //
-//   node scripts/make-bundled-model.mjs [--checkpoint DIR] [--pooling mean|cls] [--positions N] [--pairs N]
+//   node scripts/make-bundled-model.mjs [--checkpoint DIR] [--pooling mean|cls|layers-mean] [--positions N] [--pairs N]
 //
 // Inputs: training/checkpoints/bert-lens-8x512-uncased (float32; falls back to the -fp16 copy),
 // ../shared/data/rt-polarity/, ../shared/data/wikitext-2/valid.txt (both read in place, never
 // copied into the repo), training/data/corpus/heldout.txt (built by training/corpus.py; skipped
-// with a note when absent). About 15 minutes on 2 CPU cores.
+// with a note when absent). About 15 minutes on 2 CPU cores, plus the layers-mean head's run (its
+// features are (layers + 1) times wider, so its cross-validation fits take longer).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -63,7 +64,7 @@ const runTs = (script, args, what) => run('node', ['scripts/run-ts.mjs', script,
 // 1. Graphs.
 run('node', ['esbuild.mjs'], 'build dist/ (the CLI)');
 mkdirSync(WORK, { recursive: true });
-runTs('scripts/compile-bundled-model.ts', [checkpoint, MODEL_DIR, 'int8'], `compile ${MODEL_NAME} (int8 + attentions)`);
+runTs('scripts/compile-bundled-model.ts', [checkpoint, MODEL_DIR, 'int8'], `compile ${MODEL_NAME} (int8 + attentions + layer_means)`);
 const reference = join(WORK, 'fp32');
 runTs('scripts/compile-bundled-model.ts', [checkpoint, reference, 'fp32', '--no-attentions'], 'compile the float32 reference graph');
 let fp16Check = { checked: false, note: `${CHECKPOINT_FP16} absent` };
@@ -74,7 +75,7 @@ if (checkpoint !== CHECKPOINT_FP16 && hasWeights(CHECKPOINT_FP16)) {
   fp16Check = { checked: true, checkpoint: 'training/checkpoints/bert-lens-8x512-uncased-fp16', int8GraphIdentical: differingBytes === 0, differingBytes };
 }
 
-// 2. Sentiment head through the CLI, both poolings; the better cross-validated one is kept.
+// 2. Sentiment head through the CLI, every pooling; the best cross-validated one is kept.
 const decode = (bytes) => {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes); // the shared copy is UTF-8
@@ -92,7 +93,7 @@ for (const [file, label] of [['rt-polarity.pos', 'positive'], ['rt-polarity.neg'
 }
 writeFileSync(dataFile, `${examples.join('\n')}\n`);
 const heads = {};
-for (const pooling of values.pooling ? [values.pooling] : ['mean', 'cls']) {
+for (const pooling of values.pooling ? [values.pooling] : ['mean', 'cls', 'layers-mean']) {
   const cwd = join(temp, pooling);
   mkdirSync(cwd);
   console.log(`\n> sentiment head, ${pooling} pooling (10-fold cross-validation)`);
@@ -141,7 +142,7 @@ const evaluation = {
   command: 'node scripts/make-bundled-model.mjs',
   date: new Date().toISOString(),
   checkpoint: checkpoint.slice(repoRoot.length + 1),
-  graph: { precision: 'int8', variant: 'standard', attentions: true, onnxBytes: size('model.onnx'), onnxMiB: size('model.onnx') / MiB, maxTokens: 128 },
+  graph: { precision: 'int8', variant: 'standard', attentions: true, layerMeans: true, onnxBytes: size('model.onnx'), onnxMiB: size('model.onnx') / MiB, maxTokens: 128 },
   engine: JSON.parse(readFileSync(engineEval, 'utf8')),
   sentiment: { data: 'rt-polarity v1.0, 5,331 positive + 5,331 negative', method: 'frozen encoder, linear softmax head (bert-lens train-head), 10 stratified folds, seed 42', kept: best, pooling: sentiment },
   fp16Checkpoint: fp16Check,

@@ -30,11 +30,13 @@ ${ANALYZE_USAGE}
       head runs on the model it was trained on unless --model is given.
   classify --head NAME [--model M] --input FILE.jsonl --json
       One JSON object {"text": "..."} per input line; one {"labels": [...]} line per input line.
-  train-head --data FILE --name NAME [--model M] [--folds K] [--pooling mean|cls] [--l2 X]
-             [--seed N] [--format jsonl|csv] [--force] [--json]
+  train-head --data FILE --name NAME [--model M] [--folds K] [--pooling mean|cls|layers-mean]
+             [--l2 X] [--seed N] [--format jsonl|csv] [--force] [--json]
       Train a linear head on the model's features from JSONL lines {"text","label"} or a CSV
       with a text,label header; prints the cross-validation report (default 10 folds) and saves
-      .bert-lens/heads/NAME.json (refuses to overwrite without --force).
+      .bert-lens/heads/NAME.json (refuses to overwrite without --force). Pooling: mean of the
+      last layer (default), its [CLS] vector, or layers-mean: the means of the embeddings and of
+      every layer, concatenated (needs a model compiled with layer_means, as imports are).
   import SOURCE [--out DIR] [--quantize int8|fp16|none] [--variant fused|standard] [--json]
       Compile a Hugging Face BERT checkpoint into a model folder usable with --model. SOURCE is
       a folder (config.json, model.safetensors, vocab.txt or tokenizer.json) or a Hub id

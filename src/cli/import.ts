@@ -2,14 +2,15 @@
  * `bert-lens import SOURCE [--out DIR] [--quantize int8|fp16|none] [--variant fused|standard] [--json]`: compiles a Hugging Face BERT
  * checkpoint — a local folder (config.json, model.safetensors, vocab.txt or tokenizer.json) or
  * a Hub id, downloaded into the per-user cache first — into a self-contained
- * model folder (config, tokenizer files, model.onnx), checks that the engine can load it, and
- * prints what it found: heads, what is off and why, sizes, compile time.
+ * model folder (config, tokenizer files, model.onnx, with the `layer_means` output that
+ * `layers-mean` linear heads read), checks that the engine can load it, and prints what it
+ * found: heads, what is off and why, sizes, compile time.
  */
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadModel } from '../engine';
-import { compileCheckpoint, DEFAULT_COMPILE_PRECISION, DEFAULT_COMPILE_VARIANT, type CompileResult } from '../model/compile';
+import { compileCheckpoint, DEFAULT_COMPILE_PRECISION, DEFAULT_COMPILE_VARIANT, IMPORT_COMPILE_OPTIONS, type CompileResult } from '../model/compile';
 import type { BertGraphPrecision, BertGraphVariant } from '../model/onnx/bert-graph';
 import { downloadCheckpoint, hubIdFromModelSpec, type DownloadProgress } from '../model/hub';
 import { UsageError, type CommandContext } from './shared';
@@ -54,6 +55,7 @@ export function importJson(result: CompileResult, loadMs: number) {
     onnxBytes: result.onnxBytes,
     variant: result.variant,
     precision: result.precision,
+    layerMeans: result.layerMeans,
     files: result.files,
     compileMs: Math.round(result.timings.totalMs),
     loadMs: Math.round(loadMs),
@@ -82,7 +84,7 @@ export async function runImport(args: string[], ctx: CommandContext): Promise<nu
   const precision = parseQuantize(values.quantize);
   const variant = parseVariant(values.variant);
 
-  const result = await compileCheckpoint(source, out, { variant, precision });
+  const result = await compileCheckpoint(source, out, { ...IMPORT_COMPILE_OPTIONS, variant, precision });
   // The folder must work in the engine: reading it validates config + vocab, the session the graph.
   const model = await loadModel(out, { executionProvider: 'cpu' });
   const loadMs = model.loadMs;
@@ -103,7 +105,7 @@ export async function runImport(args: string[], ctx: CommandContext): Promise<nu
     'Heads:',
     ...headSummary(result),
     ...c.notes.map((note) => `  note: ${note}`),
-    `Graph: ${result.variant} operators, ${result.precision}`,
+    `Graph: ${result.variant} operators, ${result.precision}${result.layerMeans ? ', with layer_means (for layers-mean heads)' : ''}`,
     `Wrote ${result.outDir}`,
     ...result.files.map((f) => `  ${f.name.padEnd(22)} ${formatBytes(f.bytes).padStart(11)}`),
     `Compiled in ${(result.timings.totalMs / 1000).toFixed(2)} s ` +

@@ -41,7 +41,7 @@ export async function runTrainHead(args: string[], ctx: CommandContext): Promise
   const l2 = values.l2 === undefined ? DEFAULT_L2 : Number(values.l2);
   if (!(l2 >= 0) || !Number.isFinite(l2)) throw new UsageError(`--l2 must be a non-negative number, got "${values.l2}"`);
   const pooling = values.pooling ?? DEFAULT_POOLING;
-  if (!isPooling(pooling)) throw new UsageError(`--pooling must be ${POOLINGS.join(' or ')}, got "${pooling}"`);
+  if (!isPooling(pooling)) throw new UsageError(`--pooling must be ${POOLINGS.slice(0, -1).join(', ')} or ${POOLINGS.at(-1)}, got "${pooling}"`);
   const format = values.format;
   if (format !== undefined && format !== 'jsonl' && format !== 'csv') throw new UsageError(`--format must be jsonl or csv, got "${format}"`);
 

@@ -1,7 +1,7 @@
 /**
  * Sentence features from the frozen encoder, the input of linear ("BERT linear") heads:
- * one vector of `hidden_size` floats per text, extracted in length-sorted batches with a
- * progress callback and cancellation.
+ * one vector per text (`featureSize` floats: hidden_size, or (layers + 1) · hidden_size for
+ * 'layers-mean'), extracted in length-sorted batches with a progress callback and cancellation.
  *
  * Pooling:
  *  - 'mean' (default): the average of the last layer's vectors over the text's own word
@@ -12,6 +12,11 @@
  *    vector C" the BERT paper puts a classifier on. Not `pooled_output`: that is a tanh layer
  *    trained only for next-sentence prediction, and it saturates near ±1 (see the
  *    sequence-classifier fixture), which leaves a linear head less to work with.
+ *  - 'layers-mean': the average over the attention mask (`[CLS]` and `[SEP]` included) of the
+ *    embedding output and of every layer's output, concatenated (embeddings first): the BERT
+ *    paper's feature-based approach, which concatenates hidden layers. Read from the graph's
+ *    `layer_means` output (compiled in by `bert-lens import`); on rt-polarity it beat
+ *    last-layer mean pooling by ~3 points of accuracy in a PyTorch experiment.
  *
  * Example:
  *   const vectors = await extractFeatures(model, ['great film', 'dull plot'], { pooling: 'mean' });
@@ -20,7 +25,7 @@
 import type { BertModel } from './session';
 import type { EncodedInput } from './types';
 
-export const POOLINGS = ['mean', 'cls'] as const;
+export const POOLINGS = ['mean', 'cls', 'layers-mean'] as const;
 export type Pooling = (typeof POOLINGS)[number];
 export const DEFAULT_POOLING: Pooling = 'mean';
 export const DEFAULT_FEATURE_BATCH_SIZE = 16;
@@ -44,6 +49,8 @@ export interface ExtractFeaturesOptions {
 export interface ExtractedFeatures {
   pooling: Pooling;
   hiddenSize: number;
+  /** Length of each feature vector (`featureSize`). */
+  featureSize: number;
   /** One vector per input text, in input order. */
   features: Float32Array[];
   /** Per text: true when it was longer than the model reads and was cut. */
@@ -53,6 +60,14 @@ export interface ExtractedFeatures {
 export function isPooling(value: unknown): value is Pooling {
   return typeof value === 'string' && (POOLINGS as readonly string[]).includes(value);
 }
+
+/** Floats per feature vector: `hiddenSize`, or (numHiddenLayers + 1) · hiddenSize for 'layers-mean'. */
+export function featureSize(pooling: Pooling, hiddenSize: number, numHiddenLayers: number): number {
+  return pooling === 'layers-mean' ? (numHiddenLayers + 1) * hiddenSize : hiddenSize;
+}
+
+/** The graph output a pooling reads. */
+const POOLING_OUTPUT = { mean: 'sequence_output', cls: 'sequence_output', 'layers-mean': 'layer_means' } as const;
 
 /** Features of every text; throws (naming the input) on an empty text. */
 export async function extractFeatures(
@@ -64,8 +79,15 @@ export async function extractFeatures(
   if (!isPooling(pooling)) throw new Error(`pooling must be one of ${POOLINGS.join(', ')}, got ${JSON.stringify(pooling)}`);
   const batchSize = options.batchSize ?? DEFAULT_FEATURE_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
-  if (!model.hasOutput('sequence_output')) {
-    throw new Error(`The model in ${model.folder.dir} has no sequence_output, so it cannot give features for a linear head`);
+  const output = POOLING_OUTPUT[pooling];
+  if (output === 'layer_means' && !model.hasOutput(output)) {
+    throw new Error(
+      `The model in ${model.folder.dir} has no layer_means output, which 'layers-mean' pooling reads (it was compiled ` +
+        'without it); re-import its checkpoint with `bert-lens import CHECKPOINT --out DIR` (imports include it), or use mean or cls pooling',
+    );
+  }
+  if (!model.hasOutput(output)) {
+    throw new Error(`The model in ${model.folder.dir} has no ${output}, so it cannot give features for a linear head`);
   }
   texts.forEach((text, i) => {
     if (text.trim() === '') throw new Error(texts.length > 1 ? `Input ${i + 1}: the text is empty` : 'The text is empty');
@@ -73,7 +95,8 @@ export async function extractFeatures(
   const signal = options.signal;
   signal?.throwIfAborted();
 
-  const hiddenSize = model.folder.config.hiddenSize;
+  const { hiddenSize, numHiddenLayers } = model.folder.config;
+  const size = featureSize(pooling, hiddenSize, numHiddenLayers);
   const features: Float32Array[] = new Array(texts.length);
   // Tokenise in slices so that cancellation and progress stay responsive on big files.
   const order = texts.map((_, i) => i);
@@ -91,19 +114,21 @@ export async function extractFeatures(
     signal?.throwIfAborted();
     const chunk = order.slice(first, first + batchSize);
     const inputs = chunk.map((i) => encoded[i]);
-    const { outputs, seqLength } = await model.run(inputs, { outputs: ['sequence_output'] });
-    const sequence = outputs.sequence_output;
-    if (sequence.dims[2] !== hiddenSize) {
-      throw new Error(`sequence_output has ${sequence.dims[2]} features per token, config.json says hidden_size ${hiddenSize}`);
+    const { outputs, seqLength } = await model.run(inputs, { outputs: [output] });
+    const { data, dims } = outputs[output];
+    if (dims[2] !== hiddenSize) throw new Error(`${output} has ${dims[2]} features per vector, config.json says hidden_size ${hiddenSize}`);
+    if (output === 'layer_means' && dims[1] !== numHiddenLayers + 1) {
+      throw new Error(`layer_means has ${dims[1]} hidden states, config.json says ${numHiddenLayers} layers (+ 1 for the embeddings)`);
     }
     chunk.forEach((textIndex, b) => {
-      const input = encoded[textIndex];
-      features[textIndex] = poolRow(sequence.data, b, seqLength, hiddenSize, input, pooling);
+      // layer_means rows are (layers + 1, hidden), row-major: one flat vector, embeddings first.
+      features[textIndex] =
+        pooling === 'layers-mean' ? data.slice(b * size, (b + 1) * size) : poolRow(data, b, seqLength, hiddenSize, encoded[textIndex], pooling);
     });
     done += chunk.length;
     options.onProgress?.({ done, total: texts.length });
   }
-  return { pooling, hiddenSize, features, truncated: encoded.map((input) => input.truncated) };
+  return { pooling, hiddenSize, featureSize: size, features, truncated: encoded.map((input) => input.truncated) };
 }
 
 /** Pools the token vectors of batch row `b` of a [batch, seq, hidden] tensor. */
@@ -113,7 +138,7 @@ export function poolRow(
   seqLength: number,
   hiddenSize: number,
   input: Pick<EncodedInput, 'attentionMask' | 'sequenceIds'>,
-  pooling: Pooling,
+  pooling: Exclude<Pooling, 'layers-mean'>,
 ): Float32Array {
   const rowStart = b * seqLength * hiddenSize;
   if (pooling === 'cls') return data.slice(rowStart, rowStart + hiddenSize);

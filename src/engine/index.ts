@@ -28,7 +28,7 @@ export type {
 } from './session';
 export { fillMask, fillMaskBatch, fillMaskSettled, findMaskPositions, DEFAULT_TOP_K } from './fill-mask';
 export type { FillMaskOptions, FillMaskBatchOptions, FillMaskOutcome } from './fill-mask';
-export { extractFeatures, isPooling, POOLINGS, DEFAULT_POOLING } from './features';
+export { extractFeatures, featureSize, isPooling, POOLINGS, DEFAULT_POOLING } from './features';
 export type { Pooling, ExtractFeaturesOptions, ExtractedFeatures, FeatureProgress } from './features';
 export { classify, classifySettled, modelClassifier } from './classify';
 export type { ClassifierHead, ClassifyOptions, ClassifyOutcome, ClassifyResult, LabelScore, ModelClassifier } from './classify';
@@ -40,6 +40,7 @@ export {
   applyLinearHead,
   checkHeadModel,
   modelIdentity,
+  headModelIdentity,
   LinearHeadError,
   LINEAR_HEAD_FORMAT,
   LINEAR_HEAD_VERSION,

@@ -6,17 +6,19 @@
  *
  * File format, version 1:
  *   { "format": "bert-lens-linear-head", "version": 1, "name": "sentiment",
- *     "labels": ["negative", "positive"], "pooling": "mean" | "cls",
+ *     "labels": ["negative", "positive"], "pooling": "mean" | "cls" | "layers-mean",
  *     "normalization": { "mean": [D], "std": [D] },
  *     "weights": [[D] per label], "bias": [one per label],
- *     "model": { "name": "bert-lens-mini", "hiddenSize": D, "vocabSha256": "…", "configSha256": "…" },
+ *     "model": { "name": "bert-lens-mini", "hiddenSize": H, "vocabSha256": "…", "configSha256": "…",
+ *                "numHiddenLayers": L (only, and required, for "layers-mean") },
  *     "training": { "examples": N, "date": "ISO 8601", "l2": 0.001, "iterations": 87,
  *                   "dataFile": "reviews.csv", "crossValidation": { folds, seed, metrics, foldAccuracies } | null } }
+ *   D = H, or (L + 1) · H for "layers-mean" (features.ts `featureSize`).
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { isPooling, POOLINGS, type Pooling } from './features';
+import { featureSize, isPooling, POOLINGS, type Pooling } from './features';
 import type { ModelFolder } from './model-folder';
 import type { Normalization } from './softmax-regression';
 import type { CrossValidationReport } from './train-head';
@@ -29,6 +31,8 @@ export interface HeadModelIdentity {
   /** How the user named the model (`--model` value, bundled name or folder). */
   name: string;
   hiddenSize: number;
+  /** Encoder layers: part of the feature size of 'layers-mean' heads, and recorded only in those. */
+  numHiddenLayers?: number;
   /** SHA-256 of vocab.txt: a different vocabulary means different token ids. */
   vocabSha256: string;
   /** SHA-256 of the architecture fields of config.json (sizes, layers, activation). */
@@ -52,7 +56,7 @@ export interface LinearHead {
   labels: string[];
   pooling: Pooling;
   normalization: Normalization;
-  /** labels × hiddenSize. */
+  /** labels × feature size (hiddenSize, or (numHiddenLayers + 1) · hiddenSize for 'layers-mean'). */
   weights: number[][];
   bias: number[];
   model: HeadModelIdentity;
@@ -127,7 +131,13 @@ export function parseLinearHead(json: unknown, source: string): LinearHead {
   const model = head.model as Record<string, unknown>;
   const hiddenSize = model.hiddenSize;
   if (typeof hiddenSize !== 'number' || !Number.isInteger(hiddenSize) || hiddenSize < 1) fail('"model.hiddenSize" must be a positive integer');
-  const D = hiddenSize as number;
+  const layers = model.numHiddenLayers;
+  const layersGiven = layers !== undefined;
+  if (layersGiven && (typeof layers !== 'number' || !Number.isInteger(layers) || layers < 1)) fail('"model.numHiddenLayers" must be a positive integer');
+  if (head.pooling === 'layers-mean' && !layersGiven) {
+    fail('"model.numHiddenLayers" is required with "layers-mean" pooling (its features have (numHiddenLayers + 1) × hiddenSize values)');
+  }
+  const D = featureSize(head.pooling as Pooling, hiddenSize as number, (layers as number | undefined) ?? 0);
   for (const key of ['name', 'vocabSha256', 'configSha256']) {
     if (typeof model[key] !== 'string') fail(`"model.${key}" must be a string`);
   }
@@ -166,9 +176,10 @@ export function parseLinearHead(json: unknown, source: string): LinearHead {
     bias,
     model: {
       name: model.name as string,
-      hiddenSize: D,
+      hiddenSize: hiddenSize as number,
       vocabSha256: model.vocabSha256 as string,
       configSha256: model.configSha256 as string,
+      ...(layersGiven ? { numHiddenLayers: layers as number } : {}),
     },
     training: training as unknown as HeadTraining,
   };
@@ -192,7 +203,10 @@ export function softmax(logits: readonly number[]): number[] {
 
 const identities = new Map<string, Promise<Omit<HeadModelIdentity, 'name'>>>();
 
-/** The fingerprint of a model folder (vocab.txt and config.json hashed once per folder). */
+/**
+ * The fingerprint of a model folder (vocab.txt and config.json hashed once per folder), with its
+ * layer count (a head records it only for 'layers-mean', see `headModelIdentity`).
+ */
 export async function modelIdentity(folder: ModelFolder, name: string): Promise<HeadModelIdentity> {
   let pending = identities.get(folder.dir);
   if (!pending) {
@@ -203,6 +217,7 @@ export async function modelIdentity(folder: ModelFolder, name: string): Promise<
       const architecture = { hiddenSize, numHiddenLayers, numAttentionHeads, intermediateSize, hiddenAct, vocabSize, maxPositionEmbeddings, typeVocabSize };
       return {
         hiddenSize,
+        numHiddenLayers,
         vocabSha256: createHash('sha256').update(vocab).digest('hex'),
         configSha256: createHash('sha256').update(JSON.stringify(architecture)).digest('hex'),
       };
@@ -211,6 +226,12 @@ export async function modelIdentity(folder: ModelFolder, name: string): Promise<
     pending.catch(() => identities.delete(folder.dir));
   }
   return { name, ...(await pending) };
+}
+
+/** What a head with `pooling` records of its model: the identity, `numHiddenLayers` only for 'layers-mean'. */
+export function headModelIdentity(identity: HeadModelIdentity, pooling: Pooling): HeadModelIdentity {
+  const { numHiddenLayers, ...rest } = identity;
+  return pooling === 'layers-mean' ? { ...rest, numHiddenLayers } : rest;
 }
 
 /**
@@ -222,6 +243,11 @@ export function checkHeadModel(head: LinearHead, actual: HeadModelIdentity): str
   const trainedOn = `the head "${head.name}" was trained on the model ${head.model.name}`;
   if (head.model.hiddenSize !== actual.hiddenSize) {
     throw new LinearHeadError(`${trainedOn} (hidden size ${head.model.hiddenSize}); ${actual.name} has hidden size ${actual.hiddenSize}. Use --model ${head.model.name} or retrain the head on this model`);
+  }
+  if (head.pooling === 'layers-mean' && actual.numHiddenLayers !== undefined && head.model.numHiddenLayers !== actual.numHiddenLayers) {
+    throw new LinearHeadError(
+      `${trainedOn} (${head.model.numHiddenLayers} layers, layers-mean pooling); ${actual.name} has ${actual.numHiddenLayers} layers. Use --model ${head.model.name} or retrain the head on this model`,
+    );
   }
   if (head.model.vocabSha256 !== actual.vocabSha256) {
     throw new LinearHeadError(`${trainedOn}, whose vocabulary differs from ${actual.name}'s. Use --model ${head.model.name} or retrain the head on this model`);

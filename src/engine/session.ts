@@ -7,7 +7,8 @@
  * Graph contract (model.onnx): inputs `input_ids`, `token_type_ids`, `attention_mask` int64
  * [batch, seq] and `mlm_positions` int64 [batch, num_positions]; outputs `mlm_logits` float32
  * [batch, num_positions, vocab], `nsp_logits` [batch, 2], `pooled_output` [batch, hidden],
- * `sequence_output` [batch, seq, hidden]. A graph may omit what it does not provide.
+ * `sequence_output` [batch, seq, hidden] (and `classifier_logits`, `attentions`, `layer_means`, see
+ * src/model/onnx/bert-graph.ts). A graph may omit what it does not provide.
  */
 import * as ort from 'onnxruntime-node';
 import { resolve } from 'node:path';
@@ -43,7 +44,7 @@ export interface LoadModelOptions {
   allowSpinning?: boolean;
 }
 
-export const MODEL_OUTPUTS = ['mlm_logits', 'nsp_logits', 'pooled_output', 'sequence_output', 'classifier_logits', 'attentions'] as const;
+export const MODEL_OUTPUTS = ['mlm_logits', 'nsp_logits', 'pooled_output', 'sequence_output', 'classifier_logits', 'attentions', 'layer_means'] as const;
 export type ModelOutputName = (typeof MODEL_OUTPUTS)[number];
 
 export interface RunOptions<K extends ModelOutputName> {

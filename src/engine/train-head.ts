@@ -14,7 +14,7 @@
 import { DEFAULT_POOLING, extractFeatures, type Pooling } from './features';
 import type { LabelledData } from './labelled-data';
 import { foldsForData } from './labelled-data';
-import { LINEAR_HEAD_FORMAT, LINEAR_HEAD_VERSION, modelIdentity, type LinearHead } from './linear-head';
+import { headModelIdentity, LINEAR_HEAD_FORMAT, LINEAR_HEAD_VERSION, modelIdentity, type LinearHead } from './linear-head';
 import type { BertModel } from './session';
 import {
   DEFAULT_L2,
@@ -284,7 +284,7 @@ export async function trainLinearHead(
     normalization: trained.normalization,
     weights: trained.weights,
     bias: trained.bias,
-    model: await modelIdentity(model.folder, options.modelName),
+    model: headModelIdentity(await modelIdentity(model.folder, options.modelName), pooling),
     training: {
       examples: data.examples.length,
       date: new Date().toISOString(),

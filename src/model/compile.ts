@@ -21,6 +21,13 @@ import { buildBertGraph, type BertGraphPrecision, type BertGraphVariant } from '
 export const DEFAULT_COMPILE_VARIANT: BertGraphVariant = 'standard';
 export const DEFAULT_COMPILE_PRECISION: BertGraphPrecision = 'fp32';
 
+/**
+ * What imported models get on top of the defaults (`bert-lens import`, checkpoint folders and Hub
+ * ids compiled into the graph cache): the `layer_means` output, so `layers-mean` heads can be
+ * trained on them. It costs a few element-wise operations per layer next to the matrix products.
+ */
+export const IMPORT_COMPILE_OPTIONS: Readonly<Pick<CompileOptions, 'layerMeans'>> = Object.freeze({ layerMeans: true });
+
 export interface CompileOptions {
   /** Graph variant (default DEFAULT_COMPILE_VARIANT). */
   variant?: BertGraphVariant;
@@ -28,6 +35,12 @@ export interface CompileOptions {
   precision?: BertGraphPrecision;
   /** Also output every layer's attention probabilities (`attentions`, see bert-graph.ts). */
   attentions?: boolean;
+  /**
+   * Also output the masked token mean of the embeddings and of every layer (`layer_means`, see
+   * bert-graph.ts), the features of `layers-mean` linear heads. Default false here; `bert-lens
+   * import`, checkpoints resolved through the graph cache and the bundled model turn it on.
+   */
+  layerMeans?: boolean;
   /** 'all': full-sequence `logits` instead of `mlm_positions` → `mlm_logits` (the export transformers.js loads). */
   mlmOutput?: 'positions' | 'all';
 }
@@ -46,6 +59,8 @@ export interface CompileResult {
   onnxBytes: number;
   variant: BertGraphVariant;
   precision: BertGraphPrecision;
+  /** Whether model.onnx has the `layer_means` output. */
+  layerMeans: boolean;
   /** Milliseconds: reading the weights, building + serialising the graph, writing files, all together. */
   timings: { readMs: number; buildMs: number; writeMs: number; totalMs: number };
 }
@@ -84,6 +99,7 @@ export async function compileCheckpoint(sourceDir: string, outDir: string, optio
     variant,
     precision,
     attentions: options.attentions,
+    layerMeans: options.layerMeans,
     mlmOutput: options.mlmOutput,
     heads: checkpoint.heads,
   });
@@ -124,6 +140,7 @@ export async function compileCheckpoint(sourceDir: string, outDir: string, optio
     onnxBytes,
     variant,
     precision,
+    layerMeans: options.layerMeans ?? false,
     timings: { readMs: loaded - started, buildMs: built - loaded, writeMs: written - built, totalMs: written - started },
   };
 }

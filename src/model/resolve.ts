@@ -2,12 +2,13 @@
  * Turns a model spec (`bertLens.model`, the CLI's `--model`) into a model folder the engine can
  * load, in this order: a bundled name; a folder with a compiled model.onnx; a Hugging Face
  * checkpoint folder (compiled once, kept in the per-user graph cache); a Hub id (downloaded into
- * the per-user Hub cache, then compiled the same way).
+ * the per-user Hub cache, then compiled the same way). Compiled with IMPORT_COMPILE_OPTIONS (the
+ * `layer_means` output), which are part of the cache key.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_MODEL, BUNDLED_MODELS, ModelNotFoundError, resolveModelFolder } from './bundled';
-import { compileCheckpoint } from './compile';
+import { compileCheckpoint, IMPORT_COMPILE_OPTIONS } from './compile';
 import { BERT_GRAPH_VERSION } from './onnx/bert-graph';
 import { checkpointHash, downloadCheckpoint, formatHubId, GraphCache, graphCacheKey, hubIdFromModelSpec, type DownloadProgress } from './hub';
 
@@ -72,11 +73,11 @@ async function compileCached(checkpointFolder: string, options: ResolveOptions, 
   const key = graphCacheKey({
     checkpointHash: await checkpointHash(checkpointFolder, undefined, knownSha256),
     compilerVersion: BERT_GRAPH_VERSION,
-    options: {},
+    options: { ...IMPORT_COMPILE_OPTIONS },
   });
   const entry = await cache.getOrCompile(key, async (outDir) => {
     options.onStep?.(`Compiling ${checkpointFolder} to ONNX…`);
-    await compileCheckpoint(checkpointFolder, outDir);
+    await compileCheckpoint(checkpointFolder, outDir, IMPORT_COMPILE_OPTIONS);
   });
   options.onStep?.(entry.hit ? `Using the compiled graph from the cache (${entry.folder})` : `Compiled in ${(entry.compileMs / 1000).toFixed(1)} s`);
   return entry.folder;

@@ -199,7 +199,8 @@ export interface TrainHeadParams {
   /** The workspace folder whose `.bert-lens/heads/` receives the head. */
   workspaceFolder: string;
   folds?: number;
-  pooling?: 'mean' | 'cls';
+  /** Default 'mean'; 'layers-mean' needs a model with the `layer_means` output. */
+  pooling?: 'mean' | 'cls' | 'layers-mean';
   overwrite?: boolean;
 }
 export interface TrainHeadResult {

@@ -6,6 +6,7 @@
  */
 import { basename, isAbsolute } from 'node:path';
 import type { CancellationToken, WorkDoneProgressReporter, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
+import { isPooling, POOLINGS } from '../engine/features';
 import { readLabelledData } from '../engine/labelled-data';
 import { writeLinearHead } from '../engine/linear-head';
 import { trainLinearHead } from '../engine/train-head';
@@ -21,7 +22,7 @@ export async function trainHead(ctx: ServerContext, params: TrainHeadParams, tok
   if (typeof params.name !== 'string' || !isValidHeadName(params.name)) {
     throw invalid(`name must be 1-100 letters, digits, spaces, '.', '-' or '_' (and not "model"), got ${JSON.stringify(params.name)}`);
   }
-  if (params.pooling !== undefined && params.pooling !== 'mean' && params.pooling !== 'cls') throw invalid('pooling must be "mean" or "cls"');
+  if (params.pooling !== undefined && !isPooling(params.pooling)) throw invalid(`pooling must be ${POOLINGS.map((p) => `"${p}"`).join(', ')}`);
   const folds = optionalInteger(params.folds, 'folds', 0, 100);
   if (folds === 1) throw invalid('folds must be 0 (no cross-validation) or at least 2');
   const headPath = workspaceHeadPath(params.workspaceFolder, params.name);

@@ -3,7 +3,9 @@
  * fixture under test/fixtures/checkpoints/ is compiled by src/model/compile.ts, tokenized by the
  * engine's tokenizer (ids must equal the reference tokenizer's) and run on onnxruntime-node,
  * batched with padding; MLM / NSP / classifier probabilities and the pooled output must agree
- * with the reference within 1e-4. Also: how checkpoint folders with missing heads, a
+ * with the reference within 1e-4. Compiled as imports are (with `layer_means`) they still agree,
+ * and the means are those of sequence_output and of the embeddings computed here from the
+ * checkpoint's weights. Also: how checkpoint folders with missing heads, a
  * tokenizer.json instead of vocab.txt, shards, or only a pickled .bin are handled.
  */
 import { strict as assert } from 'node:assert';
@@ -14,7 +16,8 @@ import { after, describe, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { fillMask, loadModel, readModelFolder, BertTokenizer, disposeAllModels } from '../../src/engine';
 import { inspectCheckpoint, loadCheckpoint } from '../../src/model/checkpoint';
-import { compileCheckpoint } from '../../src/model/compile';
+import { compileCheckpoint, IMPORT_COMPILE_OPTIONS } from '../../src/model/compile';
+import { BERT_WEIGHT_NAMES } from '../../src/model/onnx/bert-weights';
 import { encodeSafetensors, SafetensorsFile, type TensorToWrite } from '../../src/model/safetensors';
 
 const FIXTURES = resolve(__dirname, '../../test/fixtures/checkpoints');
@@ -98,6 +101,7 @@ async function runBatch(onnxPath: string, cases: FixtureCase[], tokenTypeOverrid
         )
       : undefined;
     return {
+      results,
       outputNames: [...session.outputNames].sort(),
       inputNames: [...session.inputNames].sort(),
       mlm: mlmRows,
@@ -170,6 +174,42 @@ describe('compiled checkpoints match the PyTorch reference', () => {
     const got = await runBatch(join(out, 'model.onnx'), pairs, 0);
     const diff = Math.max(...pairs.map((c, b) => maxAbsDiff(got.nsp![b], c.nsp_probabilities!)));
     assert.ok(diff > 10 * TOLERANCE, `NSP moved by only ${diff}`);
+  });
+
+  test('compiled with layer_means (as imports are): same parity; slice 0 = embeddings, last = sequence_output, masked means', async () => {
+    const name = 'legacy-pretraining';
+    const expected = JSON.parse(readFileSync(join(FIXTURES, name, 'expected.json'), 'utf8')) as Expected;
+    const out = join(work, `${name}-layer-means`);
+    await compileCheckpoint(join(FIXTURES, name), out, IMPORT_COMPILE_OPTIONS);
+    const got = await runBatch(join(out, 'model.onnx'), expected.cases);
+    assert.ok(got.outputNames.includes('layer_means'));
+    expected.cases.forEach((c, b) => assert.ok(maxAbsDiff(got.pooled![b], c.pooled_output) <= TOLERANCE, `case ${b} pooled output`));
+
+    const { config, weights } = await loadCheckpoint(join(FIXTURES, name));
+    const [L, H] = [config.numHiddenLayers, config.hiddenSize];
+    const means = got.results.layer_means;
+    const sequence = got.results.sequence_output;
+    const S = sequence.dims[1];
+    assert.deepEqual(means.dims, [expected.cases.length, L + 1, H]);
+    const table = (weight: string) => weights.get(weight)!.data;
+    const [words, positions, types] = [table(BERT_WEIGHT_NAMES.wordEmbeddings), table(BERT_WEIGHT_NAMES.positionEmbeddings), table(BERT_WEIGHT_NAMES.tokenTypeEmbeddings)];
+    const [gamma, beta] = [table(BERT_WEIGHT_NAMES.embeddingsLayerNorm.weight), table(BERT_WEIGHT_NAMES.embeddingsLayerNorm.bias)];
+    let worst = 0;
+    expected.cases.forEach((c, b) => {
+      const n = c.input_ids.length;
+      const embeddingMean = new Array<number>(H).fill(0);
+      const lastMean = new Array<number>(H).fill(0);
+      c.input_ids.forEach((id, t) => {
+        const e = Array.from({ length: H }, (_, h) => words[id * H + h] + positions[t * H + h] + types[c.token_type_ids[t] * H + h]);
+        const mu = e.reduce((x, y) => x + y, 0) / H;
+        const sd = Math.sqrt(e.reduce((x, y) => x + (y - mu) ** 2, 0) / H + config.layerNormEps);
+        e.forEach((v, h) => (embeddingMean[h] += (((v - mu) / sd) * gamma[h] + beta[h]) / n));
+        for (let h = 0; h < H; h++) lastMean[h] += (sequence.data as Float32Array)[(b * S + t) * H + h] / n;
+      });
+      const row = (state: number) => (means.data as Float32Array).subarray((b * (L + 1) + state) * H, (b * (L + 1) + state + 1) * H);
+      worst = Math.max(worst, maxAbsDiff(row(0), embeddingMean), maxAbsDiff(row(L), lastMean));
+    });
+    assert.ok(worst <= TOLERANCE, `layer_means: max |Δ| ${worst}`);
   });
 
   test('the engine loads compiled folders: fill-mask agrees with the reference', async () => {

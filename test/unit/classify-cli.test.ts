@@ -2,10 +2,11 @@
  * The `train-head` and `classify` CLI commands, called in-process with a fake context (a temp
  * working folder, captured stdout / stderr) on the tiny fixture model and on the compiled
  * sequence-classifier fixture: saving, refusing to overwrite, the report, the contract JSON of
- * classify with TEXT and with --input, and the errors.
+ * classify with TEXT and with --input, --pooling layers-mean (on the tiny checkpoint compiled
+ * with layer_means), and the errors.
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
@@ -16,7 +17,7 @@ import { runTrainHead } from '../../src/cli/train-head';
 import { DEFAULT_MODEL } from '../../src/model/bundled';
 import { disposeAllModels } from '../../src/engine/session';
 import { parseLinearHead } from '../../src/engine/linear-head';
-import { compileCheckpoint } from '../../src/model/compile';
+import { compileCheckpoint, IMPORT_COMPILE_OPTIONS } from '../../src/model/compile';
 
 const ROOT = resolve(__dirname, '../..');
 const work = mkdtempSync(join(tmpdir(), 'bert-lens-classify-cli-'));
@@ -93,13 +94,34 @@ describe('train-head', () => {
     assert.ok(existsSync(join(work, '.bert-lens', 'heads', 'from-csv.json')));
   });
 
+  test('--pooling layers-mean: trains on a model with layer_means, classifies; a model without it is refused', async () => {
+    const compiled = join(work, 'tiny-layer-means');
+    await compileCheckpoint(join(ROOT, 'test', 'fixtures', 'tiny-bert'), compiled, IMPORT_COMPILE_OPTIONS);
+    const cwd = join(work, 'layers-mean'); // its own heads folder: the listing below expects only its heads
+    mkdirSync(cwd);
+    const data = join(work, 'reviews.jsonl');
+    const ctx = context(cwd);
+    assert.equal(await runTrainHead(['--data', data, '--name', 'layers', '--folds', '2', '--pooling', 'layers-mean', '--model', compiled, '--json'], ctx), 0, ctx.stderr.text);
+    assert.equal(JSON.parse(ctx.stdout.text).pooling, 'layers-mean');
+    assert.match(ctx.stderr.text, /Extracting features \(layers-mean pooling\)/);
+    const saved = join(cwd, '.bert-lens', 'heads', 'layers.json');
+    const head = parseLinearHead(JSON.parse(readFileSync(saved, 'utf8')), saved);
+    assert.equal(head.model.numHiddenLayers, 2);
+    assert.equal(head.weights[0].length, 3 * 32);
+    const classified = context(cwd);
+    assert.equal(await runClassify(['--head', 'layers', '--json', 'what a lovely film'], classified), 0, classified.stderr.text);
+    assert.equal(JSON.parse(classified.stdout.text).labels.length, 2);
+    const fixture = join(ROOT, 'test', 'fixtures', 'tiny-bert');
+    await assert.rejects(runTrainHead(['--data', data, '--name', 'x', '--pooling', 'layers-mean', '--model', fixture], context(cwd)), /has no layer_means output/);
+  });
+
   test('bad input: one class, a missing file, usage mistakes', async () => {
     await assert.rejects(runTrainHead(['--data', 'one-class.jsonl', '--name', 'x'], context()), /only one class \("pos", 10 examples\)/);
     await assert.rejects(runTrainHead(['--data', 'nope.csv', '--name', 'x'], context()), /cannot read .*nope\.csv: no such file/);
     await assert.rejects(runTrainHead(['--name', 'x'], context()), (e: Error) => e instanceof UsageError && /missing --data/.test(e.message));
     await assert.rejects(runTrainHead(['--data', 'reviews.jsonl', '--name', '../escape'], context()), UsageError);
     await assert.rejects(runTrainHead(['--data', 'reviews.jsonl', '--name', 'model'], context()), /reserved/);
-    await assert.rejects(runTrainHead(['--data', 'reviews.jsonl', '--name', 'x', '--pooling', 'max'], context()), /--pooling must be mean or cls/);
+    await assert.rejects(runTrainHead(['--data', 'reviews.jsonl', '--name', 'x', '--pooling', 'max'], context()), /--pooling must be mean, cls or layers-mean/);
     await assert.rejects(runTrainHead(['--data', 'reviews.jsonl', '--name', 'x', '--folds', '1'], context()), UsageError);
     assert.ok(!existsSync(join(work, '.bert-lens', 'heads', 'x.json')));
   });

@@ -1,8 +1,10 @@
 /**
  * Features and classification on real models: pooling checked against the raw
  * `sequence_output` of single-text runs (so padding in batches changes nothing), progress and
- * cancellation, linear heads on the tiny fixture, and the classifier compiled from the
- * sequence-classifier checkpoint fixture against its PyTorch probabilities (expected.json).
+ * cancellation, linear heads on the tiny fixture, 'layers-mean' features and heads on the tiny
+ * checkpoint compiled with `layer_means` (the fixture's own model.onnx has none), and the
+ * classifier compiled from the sequence-classifier checkpoint fixture against its PyTorch
+ * probabilities (expected.json).
  */
 import { strict as assert } from 'node:assert';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,9 +13,10 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { classify, classifySettled, modelClassifier } from '../../src/engine/classify';
 import { extractFeatures } from '../../src/engine/features';
-import { applyLinearHead, modelIdentity, type LinearHead } from '../../src/engine/linear-head';
+import { applyLinearHead, modelIdentity, parseLinearHead, serializeLinearHead, type LinearHead } from '../../src/engine/linear-head';
 import { disposeAllModels, loadModel, type BertModel } from '../../src/engine/session';
-import { compileCheckpoint } from '../../src/model/compile';
+import { trainLinearHead } from '../../src/engine/train-head';
+import { compileCheckpoint, IMPORT_COMPILE_OPTIONS } from '../../src/model/compile';
 
 const ROOT = resolve(__dirname, '../..');
 const TINY = join(ROOT, 'test', 'fixtures', 'tiny-bert');
@@ -139,6 +142,52 @@ describe('classify with a linear head', () => {
   test("'model' on a model without a classifier explains", async () => {
     assert.equal(await modelClassifier(tiny), undefined);
     await assert.rejects(classify(tiny, ['x'], 'model'), /has no classifier head/);
+  });
+});
+
+describe("'layers-mean' pooling", () => {
+  let layered: BertModel;
+  before(async () => {
+    // The tiny fixture folder is also a checkpoint: compile it as imports are, with layer_means.
+    const folder = join(work, 'tiny-layer-means');
+    await compileCheckpoint(TINY, folder, IMPORT_COMPILE_OPTIONS);
+    layered = await loadModel(folder, { executionProvider: 'cpu' });
+  });
+
+  test('(layers + 1) · hidden features: padded batches equal single runs; the last block is the masked mean of sequence_output', async () => {
+    const { hiddenSize: H, numHiddenLayers: L } = layered.folder.config;
+    const { features, featureSize, hiddenSize } = await extractFeatures(layered, TEXTS, { pooling: 'layers-mean', batchSize: 3 });
+    assert.equal(hiddenSize, H);
+    assert.equal(featureSize, (L + 1) * H);
+    for (const [i, text] of TEXTS.entries()) {
+      assert.equal(features[i].length, (L + 1) * H);
+      const [alone] = (await extractFeatures(layered, [text], { pooling: 'layers-mean' })).features;
+      assert.ok(maxAbsDiff(features[i], alone) < 1e-5, `text ${i}: padding changed the features`);
+      // Over the attention mask: [CLS] and [SEP] included (unlike 'mean').
+      const [input] = await layered.tokenizer.encodeBatch([text]);
+      const sequence = (await layered.run([input], { outputs: ['sequence_output'] })).outputs.sequence_output.data;
+      const n = input.ids.length;
+      const last = Array.from({ length: H }, (_, h) => Array.from({ length: n }, (_, t) => sequence[t * H + h]).reduce((a, b) => a + b, 0) / n);
+      assert.ok(maxAbsDiff(features[i].subarray(L * H), last) < 1e-5, `text ${i}: last block`);
+    }
+  });
+
+  test('a model without layer_means says how to get it', async () => {
+    await assert.rejects(extractFeatures(tiny, TEXTS, { pooling: 'layers-mean' }), /has no layer_means output.*re-import its checkpoint with `bert-lens import/);
+  });
+
+  test('trains a head that records the layer count, reads back and classifies', async () => {
+    const texts = ['good fun', 'a lovely film', 'great acting', 'warm and kind', 'dull', 'a boring mess', 'awful acting', 'cold and slow'];
+    const examples = texts.map((text, i) => ({ text, label: i < 4 ? 'pos' : 'neg', line: i + 1 }));
+    const { head, report } = await trainLinearHead(layered, { examples, labels: ['pos', 'neg'], counts: [4, 4] }, { name: 'layers', modelName: 'tiny', pooling: 'layers-mean', folds: 2 });
+    const { hiddenSize: H, numHiddenLayers: L } = layered.folder.config;
+    assert.equal(report.pooling, 'layers-mean');
+    assert.equal(head.model.numHiddenLayers, L);
+    assert.equal(head.weights[0].length, (L + 1) * H);
+    const read = parseLinearHead(JSON.parse(serializeLinearHead(head)), 'layers.json');
+    const results = await classify(layered, ['good fun', 'dull'], read);
+    for (const result of results) assert.ok(Math.abs(result.labels.reduce((s, l) => s + l.score, 0) - 1) < 1e-9);
+    await assert.rejects(classify(tiny, ['good fun'], read), /has no layer_means output/);
   });
 });
 

@@ -3,8 +3,10 @@
  * the `attentions` output, gelu_new): the fused fp32 graph against the PyTorch golden fixtures
  * and the standard graph; int8 and fp16 top-1 MLM agreement with fp32 on every token of the
  * fixture inputs plus random inputs on random models; attention probabilities (shape, rows
- * sum to 1, zero on padding keys, same in both variants); the int8 size budget; the
- * `--quantize` / `--variant` options of `bert-lens import`.
+ * sum to 1, zero on padding keys, same in both variants); the `layer_means` output in every
+ * variant and precision (shape, float32, its last slice the masked mean of sequence_output,
+ * padding-invariant, close to fp32); the int8 size budget; the `--quantize` / `--variant`
+ * options of `bert-lens import`.
  */
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -389,6 +391,69 @@ describe('attention probabilities', () => {
     const other = await runGraph(buildBertGraph(checkpoint.config, checkpoint.weights, { variant: 'standard', attentions: true }), changed);
     assert.ok(maxAbsDiff(a, other.outputs.attentions.data as Float32Array) > 1e-3, 'segment ids changed nothing');
   });
+});
+
+describe('layer_means output', () => {
+  /** Mean of `sequence_output` row b over its first `length` positions: (B, S, H) → H values. */
+  function maskedMean(tensor: ort.Tensor, b: number, length: number): Float32Array {
+    const [, S, H] = tensor.dims;
+    const data = tensor.data as Float32Array;
+    const mean = new Float32Array(H);
+    for (let t = 0; t < length; t++) for (let h = 0; h < H; h++) mean[h] += data[(b * S + t) * H + h] / length;
+    return mean;
+  }
+  const slice = (tensor: ort.Tensor, b: number, state: number) => {
+    const [, states, H] = tensor.dims;
+    return (tensor.data as Float32Array).subarray((b * states + state) * H, (b * states + state + 1) * H);
+  };
+  const combinations: Array<Pick<BertGraphOptions, 'variant' | 'precision' | 'attentions'>> = [
+    { variant: 'standard', precision: 'fp32' },
+    { variant: 'fused', precision: 'fp32' },
+    { variant: 'fused', precision: 'fp32', attentions: true },
+    { variant: 'standard', precision: 'int8' },
+    { variant: 'fused', precision: 'int8' },
+    { variant: 'standard', precision: 'fp16' },
+    { variant: 'fused', precision: 'fp16' },
+  ];
+  for (const options of combinations) {
+    const label = `${options.variant} ${options.precision}${options.attentions ? ' + attentions' : ''}`;
+    test(`${label}: [batch, layers + 1, hidden] float32, last slice = masked mean of sequence_output, padding-invariant`, async (t) => {
+      const checkpoint = await loadCheckpoint(join(FIXTURES, 'legacy-pretraining'));
+      const { config } = checkpoint;
+      const cases = fixtureCases('legacy-pretraining');
+      const sequences = cases.map((c) => ({ ids: c.input_ids, types: c.token_type_ids, positions: c.mlm_positions }));
+      const graph = buildBertGraph(config, checkpoint.weights, { heads: checkpoint.heads, layerMeans: true, ...options });
+      const got = await runGraph(graph, sequences);
+      const means = got.outputs.layer_means;
+      const [L, H] = [config.numHiddenLayers, config.hiddenSize];
+      assert.equal(means.type, 'float32');
+      assert.deepEqual(means.dims, [cases.length, L + 1, H]);
+      assert.ok((means.data as Float32Array).every(Number.isFinite));
+      assert.ok(Math.max(...sequences.map((s) => s.ids.length)) > Math.min(...sequences.map((s) => s.ids.length)), 'the batch has padding');
+
+      // Its own sequence_output, averaged over the real tokens (fp16 computes both in float16).
+      const consistency = options.precision === 'fp16' ? 5e-3 : 1e-5;
+      let worst = 0;
+      sequences.forEach((s, b) => (worst = Math.max(worst, maxAbsDiff(slice(means, b, L), maskedMean(got.outputs.sequence_output, b, s.ids.length)))));
+      assert.ok(worst <= consistency, `last slice vs masked mean of sequence_output: max |Δ| ${worst}`);
+
+      // Padding-invariant: the shortest text alone (no padding) vs in the batch (padded to the longest).
+      const shortest = sequences.reduce((best, s, b) => (s.ids.length < sequences[best].ids.length ? b : best), 0);
+      const alone = (await runGraph(graph, [sequences[shortest]])).outputs.layer_means;
+      // int8 quantizes activations per tensor, so the batch's other rows move a padded row a little.
+      const padding = options.precision === 'int8' ? 0.1 : options.precision === 'fp16' ? 5e-3 : 1e-5; // int8 measured 3.6e-2
+      let paddingWorst = 0;
+      for (let state = 0; state <= L; state++) paddingWorst = Math.max(paddingWorst, maxAbsDiff(slice(alone, 0, state), slice(means, shortest, state)));
+      assert.ok(paddingWorst <= padding, `with vs without padding: max |Δ| ${paddingWorst}`);
+
+      // Close to the float32 standard graph (precision and operator changes only).
+      const fp32 = (await runGraph(buildBertGraph(config, checkpoint.weights, { heads: checkpoint.heads, layerMeans: true }), sequences)).outputs.layer_means;
+      const drift = maxAbsDiff(means.data as Float32Array, fp32.data as Float32Array);
+      const allowed = options.precision === 'int8' ? 0.25 : options.precision === 'fp16' ? 2e-2 : 1e-4;
+      assert.ok(drift <= allowed, `vs standard fp32: max |Δ| ${drift}`);
+      t.diagnostic(`${label}: consistency ${worst.toExponential(2)}, padding ${paddingWorst.toExponential(2)}, vs fp32 ${drift.toExponential(2)}`);
+    });
+  }
 });
 
 describe('gelu_new (tanh approximation)', () => {

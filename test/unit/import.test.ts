@@ -1,7 +1,8 @@
 /**
  * Tests of `bert-lens import` (src/cli/import.ts), called directly with captured streams:
- * it compiles a fixture checkpoint into a folder the engine loads, prints heads, notes, sizes
- * and timings (text and --json), and fails with clear messages for bad sources.
+ * it compiles a fixture checkpoint into a folder the engine loads (with the `layer_means` output
+ * that layers-mean heads read), prints heads, notes, sizes and timings (text and --json), and
+ * fails with clear messages for bad sources.
  */
 import { strict as assert } from 'node:assert';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
@@ -42,8 +43,10 @@ describe('bert-lens import', () => {
     assert.match(text, /sequence classifier: +no/);
     assert.match(text, /model\.onnx +\d+\.\d KiB/);
     assert.match(text, /Compiled in \d+\.\d\d s/);
+    assert.match(text, /Graph: standard operators, fp32, with layer_means/);
     assert.deepEqual(readdirSync(join(work, 'legacy')).sort(), ['config.json', 'model.onnx', 'vocab.txt']);
     const model = await loadModel(join(work, 'legacy'), { executionProvider: 'cpu' });
+    assert.ok(model.hasOutput('layer_means'), 'imports carry layer_means');
     const result = await fillMask(model, 'The capital of France is [MASK].');
     assert.equal(result.masks.length, 1);
     await model.dispose();
@@ -58,6 +61,7 @@ describe('bert-lens import', () => {
     assert.ok(report.notes.some((n: string) => /fill-mask is off/.test(n)));
     assert.equal(report.onnxBytes, report.files.find((f: { name: string }) => f.name === 'model.onnx').bytes);
     assert.ok(report.parameters > 30_000 && report.parameters < 100_000, String(report.parameters));
+    assert.equal(report.layerMeans, true);
     assert.ok(existsSync(join(work, 'classifier', 'tokenizer_config.json')));
   });
 

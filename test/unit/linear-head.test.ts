@@ -1,6 +1,7 @@
 /**
  * The linear head file: a round trip through JSON, validation errors that name the field,
- * applying a head (against a hand computation), and the model fingerprint checks.
+ * applying a head (against a hand computation), the model fingerprint checks, and
+ * 'layers-mean' heads ((numHiddenLayers + 1) · hiddenSize features, the layer count recorded).
  */
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
@@ -11,6 +12,7 @@ import { after, describe, test } from 'node:test';
 import {
   applyLinearHead,
   checkHeadModel,
+  headModelIdentity,
   LinearHeadError,
   modelIdentity,
   parseLinearHead,
@@ -55,7 +57,7 @@ describe('head files', () => {
     ['a newer version', (h) => (h.version = 2), /unsupported version 2 \(written by a newer BERT Lens/],
     ['one label', (h) => ((h.labels = ['a']), (h.weights = [[1, 0]]), (h.bias = [0])), /"labels" must be a list of at least two/],
     ['duplicate labels', (h) => (h.labels = ['a', 'a', 'b']), /"labels" has duplicates/],
-    ['an unknown pooling', (h) => (h.pooling = 'max'), /"pooling" must be one of "mean", "cls", got "max"/],
+    ['an unknown pooling', (h) => (h.pooling = 'max'), /"pooling" must be one of "mean", "cls", "layers-mean", got "max"/],
     ['a short weight row', (h) => ((h.weights as number[][])[1] = [1]), /"weights\[1\]" must be a list of 2 numbers/],
     ['a missing weight row', (h) => (h.weights as number[][]).pop(), /"weights" must have one row per label \(3 rows\)/],
     ['a string among the weights', (h) => ((h.weights as unknown[][])[0][1] = 'x'), /"weights\[0\]"\[1\] is not a finite number \("x"\)/],
@@ -79,6 +81,56 @@ describe('head files', () => {
     writeFileSync(path, '{"format": ');
     await assert.rejects(readLinearHead(path), /broken\.json is not valid JSON/);
     await assert.rejects(readLinearHead(join(work, 'absent.json')), /cannot read the head .*absent\.json: no such file/);
+  });
+});
+
+describe("'layers-mean' heads", () => {
+  /** hiddenSize 2, 1 layer: features of (1 + 1) · 2 = 4 values. */
+  function layersHead(): LinearHead {
+    return {
+      ...sampleHead(),
+      labels: ['neg', 'pos'],
+      pooling: 'layers-mean',
+      normalization: { mean: [0, 0, 0, 0], std: [1, 1, 1, 1] },
+      weights: [
+        [1, 0, 0, 0],
+        [0, 0, 0, 1],
+      ],
+      bias: [0, 0],
+      model: { name: 'tiny', hiddenSize: 2, vocabSha256: 'v', configSha256: 'c', numHiddenLayers: 1 },
+    };
+  }
+
+  test('take (numHiddenLayers + 1) · hiddenSize features and round-trip with the layer count', () => {
+    const head = parseLinearHead(JSON.parse(serializeLinearHead(layersHead())), 'heads/layers.json');
+    assert.deepEqual(head, layersHead());
+    assert.equal(applyLinearHead(head, [0, 0, 0, 0]).length, 2);
+    assert.throws(() => applyLinearHead(head, [0, 0]), /takes 4 features, got 2/);
+  });
+
+  const broken: Array<[string, (h: Record<string, unknown>) => void, RegExp]> = [
+    ['no layer count', (h) => delete (h.model as Record<string, unknown>).numHiddenLayers, /"model.numHiddenLayers" is required with "layers-mean"/],
+    ['a bad layer count', (h) => ((h.model as Record<string, unknown>).numHiddenLayers = 0), /"model.numHiddenLayers" must be a positive integer/],
+    ['hiddenSize-long vectors', (h) => ((h.normalization as { mean: number[] }).mean = [0, 0]), /"normalization.mean" must be a list of 4 numbers/],
+    ['another layer count than the weights', (h) => ((h.model as Record<string, unknown>).numHiddenLayers = 2), /must be a list of 6 numbers/],
+  ];
+  for (const [what, breakIt, message] of broken) {
+    test(`rejects ${what}`, () => {
+      const json = JSON.parse(JSON.stringify(layersHead())) as Record<string, unknown>;
+      breakIt(json);
+      assert.throws(() => parseLinearHead(json, 'heads/layers.json'), (error: Error) => error instanceof LinearHeadError && message.test(error.message));
+    });
+  }
+
+  test('another layer count is refused for layers-mean heads only; only they record it', async () => {
+    const identity = { name: 'other', hiddenSize: 2, vocabSha256: 'v', configSha256: 'c', numHiddenLayers: 1 };
+    assert.equal(checkHeadModel(layersHead(), identity), undefined);
+    assert.throws(() => checkHeadModel(layersHead(), { ...identity, numHiddenLayers: 3 }), /\(1 layers, layers-mean pooling\); other has 3 layers/);
+    assert.equal(checkHeadModel(sampleHead(), { ...identity, numHiddenLayers: 3 }), undefined);
+    const tiny = await modelIdentity(await readModelFolder(FIXTURE_DIR), 'tiny-random');
+    assert.equal(tiny.numHiddenLayers, 2);
+    assert.equal(headModelIdentity(tiny, 'layers-mean').numHiddenLayers, 2);
+    assert.ok(!('numHiddenLayers' in headModelIdentity(tiny, 'mean')), 'mean heads stay as they were');
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * Tests of the BERT ONNX graph builder, the tiny-bert fixture and parseBertConfig. The graph
  * runs on onnxruntime-node and is compared with an independent plain-TypeScript reference
- * forward pass of BertForPreTraining (float64) on the same seeded weights.
+ * forward pass of BertForPreTraining (float64) on the same seeded weights, the `layer_means`
+ * output included (masked means of every hidden state of the reference).
  */
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
@@ -34,6 +35,8 @@ interface BertOutputs {
   nspLogits: number[][];
   pooledOutput: number[][];
   sequenceOutput: number[][][];
+  /** Per batch row: the embedding output, then each layer's output, each [seq][hidden]. */
+  hiddenStates: number[][][][];
 }
 
 interface ReferenceOptions {
@@ -94,7 +97,7 @@ function referenceForward(config: BertConfig, weights: WeightMap, inputs: BertIn
   const add = (a: number[], b: number[]) => a.map((v, i) => v + b[i]);
 
   const names = BERT_WEIGHT_NAMES;
-  const result: BertOutputs = { mlmLogits: [], nspLogits: [], pooledOutput: [], sequenceOutput: [] };
+  const result: BertOutputs = { mlmLogits: [], nspLogits: [], pooledOutput: [], sequenceOutput: [], hiddenStates: [] };
   for (let batch = 0; batch < inputs.inputIds.length; batch++) {
     const ids = inputs.inputIds[batch];
     const S = ids.length;
@@ -108,6 +111,7 @@ function referenceForward(config: BertConfig, weights: WeightMap, inputs: BertIn
       return layerNorm(e, names.embeddingsLayerNorm);
     });
     const maskOffset = inputs.attentionMask[batch].map((m) => (1 - m) * -10000);
+    const states = [hidden];
 
     for (let l = 0; l < config.numHiddenLayers; l++) {
       const layer = names.layer(l);
@@ -137,7 +141,9 @@ function referenceForward(config: BertConfig, weights: WeightMap, inputs: BertIn
         const intermediate = linear(a, layer.intermediate).map(gelu);
         return layerNorm(add(linear(intermediate, layer.output), a), layer.outputLayerNorm);
       });
+      states.push(hidden);
     }
+    result.hiddenStates.push(states);
 
     const pooled = linear(hidden[0], names.pooler).map(Math.tanh);
     const decoderBias = w(names.mlmDecoderBias);
@@ -423,6 +429,45 @@ describe('buildBertGraph against the reference with large random weights', () =>
     assert.ok(wrongDiff > 100 * Math.max(diffs.mlm_logits, 1e-4 * scale), `the comparison cannot tell a wrong model (${wrongDiff})`);
     t.diagnostic(`output scale ${scale.toFixed(2)}, max |Δ| ${JSON.stringify(diffs)}, unscaled-attention reference off by ${wrongDiff.toFixed(3)}`);
     await session.release();
+  });
+
+  test('layer_means: the masked mean of every hidden state of the reference, in both variants', async (t) => {
+    const L = config.numHiddenLayers;
+    const reference = referenceForward(config, weights, inputs);
+    // [batch][L + 1][hidden]: mean over the positions with attention mask 1.
+    const expected = reference.hiddenStates.map((states, b) => {
+      const tokens = inputs.attentionMask[b].flatMap((m, i) => (m === 1 ? [i] : []));
+      return states.map((state) => state[0].map((_, h) => tokens.reduce((sum, i) => sum + state[i][h], 0) / tokens.length));
+    });
+    const scale = Math.max(1, maxAbs(expected));
+    for (const variant of ['standard', 'fused'] as const) {
+      const session = await ort.InferenceSession.create(buildBertGraph(config, weights, { variant, layerMeans: true }));
+      assert.ok(session.outputNames.includes(BERT_GRAPH_OUTPUTS.layerMeans));
+      const outputs = await run(session, inputs);
+      const means = outputs[BERT_GRAPH_OUTPUTS.layerMeans];
+      assert.equal(means.type, 'float32');
+      assert.deepEqual(means.dims, [inputs.inputIds.length, L + 1, config.hiddenSize]);
+      const diff = maxAbsDiff(means, expected);
+      assert.ok(diff <= 1e-4 * scale, `${variant}: max |Δ| ${diff}`);
+      // The other outputs do not move.
+      compareWithReference(outputs, reference, 1e-4 * Math.max(scale, maxAbs(reference.mlmLogits)));
+      t.diagnostic(`${variant}: layer_means max |Δ| ${diff.toExponential(2)} (scale ${scale.toFixed(2)})`);
+      await session.release();
+    }
+    // Not trivially equal across layers: each slice is its own hidden state.
+    assert.ok(Math.max(...expected[0][0].map((v, h) => Math.abs(v - expected[0][L][h]))) > 1e-2, 'embedding and last-layer means coincide');
+  });
+
+  test('layer_means is off by default: no output, no metadata, the same bytes as before', () => {
+    const properties = (bytes: Uint8Array) => Object.fromEntries(onnx.ModelProto.decode(bytes).metadataProps!.map((p) => [p.key, p.value]));
+    const outputs = (bytes: Uint8Array) => onnx.ModelProto.decode(bytes).graph!.output!.map((o) => o.name);
+    const plain = buildBertGraph(config, weights);
+    assert.ok(Buffer.from(buildBertGraph(config, weights, { layerMeans: false })).equals(plain));
+    assert.ok(!outputs(plain).includes('layer_means'));
+    assert.equal(properties(plain)['bert_lens.layer_means'], undefined);
+    const withMeans = buildBertGraph(config, weights, { layerMeans: true });
+    assert.ok(outputs(withMeans).includes('layer_means'));
+    assert.equal(properties(withMeans)['bert_lens.layer_means'], 'true');
   });
 
   test('rejects missing and misshapen weights, naming them', () => {

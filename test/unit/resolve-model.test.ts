@@ -37,6 +37,7 @@ test('a Hub id is downloaded, compiled once, cached, and predicts like the PyTor
   assert.ok(steps.some((s) => /^Compiling /.test(s)), steps.join('\n'));
 
   const model = await loadModel(first.folder, { executionProvider: 'cpu' });
+  assert.ok(model.hasOutput('layer_means'), 'compiled as imports are, with layer_means');
   const result = await fillMask(model, expected.cases[0].text_a, { topK: 1 });
   const probabilities: number[] = expected.cases[0].mlm_probabilities[0];
   const best = probabilities.indexOf(Math.max(...probabilities));

@@ -19,6 +19,9 @@
  * compute, float32 outputs) or 'int8' (dynamic int8 quantization of the weight matrices and the
  * word table, quantize.ts); `attentions` adds the output
  *            attentions      float32 [layers, batch, heads, seq, seq]   (softmax probabilities, keys on the last axis)
+ * `layerMeans` adds the output (layer-means.ts)
+ *            layer_means     float32 [batch, layers + 1, hidden]        (attention-mask-weighted mean over tokens of the
+ *                                                                        embedding output, then of each layer's output)
  * and `mlmOutput: 'all'` replaces mlm_positions / mlm_logits by full-sequence MLM logits
  *            logits          float32 [batch, seq, vocab]                (the export transformers.js's fill-mask loads)
  */
@@ -28,6 +31,7 @@ import { BERT_WEIGHT_NAMES, checkBertWeights, detectBertHeads, type BertHeads, t
 import { OnnxGraphBuilder } from './graph-builder';
 import { convertToFloat16 } from './float16';
 import { fusedBlocks, MS_DOMAIN } from './fused-blocks';
+import { addLayerMeans } from './layer-means';
 import { quantizeToInt8, type QuantizeOptions } from './quantize';
 import { MASKED_SCORE_OFFSET, standardAttentionMask, standardBlocks, standardSelfAttention, type BertGraphBlocks } from './standard-blocks';
 
@@ -45,6 +49,8 @@ export const BERT_GRAPH_OUTPUTS = {
   sequenceOutput: 'sequence_output',
   classifierLogits: 'classifier_logits',
   attentions: 'attentions',
+  /** Per text, the masked mean over tokens of every hidden state (only with `layerMeans`). */
+  layerMeans: 'layer_means',
   /** Full-sequence MLM logits (only with `mlmOutput: 'all'`). */
   logits: 'logits',
 } as const;
@@ -66,6 +72,8 @@ export interface BertGraphOptions {
   precision?: BertGraphPrecision;
   /** Also output every layer's attention probabilities (`attentions`). Default false. */
   attentions?: boolean;
+  /** Also output the masked token mean of the embeddings and of every layer (`layer_means`). Default false. */
+  layerMeans?: boolean;
   /** 'positions' (default): MLM logits at `mlm_positions`; 'all': `logits` for every token. */
   mlmOutput?: 'positions' | 'all';
   /** With precision 'int8': which parts to quantize (default all). */
@@ -80,6 +88,7 @@ export function buildBertGraph(config: BertConfig, weights: WeightMap, options: 
   const variant = options.variant ?? 'standard';
   const precision = options.precision ?? 'fp32';
   const attentions = options.attentions ?? false;
+  const layerMeans = options.layerMeans ?? false;
   const allLogits = options.mlmOutput === 'all';
   // Attention probabilities need the standard attention block (the fused kernel keeps them inside).
   const blocks: BertGraphBlocks = attentions
@@ -101,6 +110,7 @@ export function buildBertGraph(config: BertConfig, weights: WeightMap, options: 
   // Embeddings: word + token type + position (0..seq-1), then LayerNorm.  (B, S, H)
   let scope = 'embeddings';
   let hidden = blocks.embeddings(ctx, inputIds, tokenTypeIds, scope);
+  const hiddenStates = [hidden]; // the embedding output, then each layer's output (for layer_means)
 
   const mask = blocks.attentionMask(ctx, attentionMask);
   const probabilities: string[] = [];
@@ -129,6 +139,7 @@ export function buildBertGraph(config: BertConfig, weights: WeightMap, options: 
       scope,
       last ? BERT_GRAPH_OUTPUTS.sequenceOutput : undefined,
     );
+    hiddenStates.push(hidden);
   }
   if (attentions) {
     // (layers, B, heads, S, S): one Unsqueeze per layer, one Concat.
@@ -136,6 +147,7 @@ export function buildBertGraph(config: BertConfig, weights: WeightMap, options: 
     const stacked = probabilities.map((p) => builder.op('Unsqueeze', [p, ctx.int64('axes_0', [0])], { scope }));
     builder.op('Concat', stacked, { scope, outputName: BERT_GRAPH_OUTPUTS.attentions, attributes: { axis: { int: 0 } } });
   }
+  if (layerMeans) addLayerMeans(ctx, attentionMask, hiddenStates, BERT_GRAPH_OUTPUTS.layerMeans);
 
   if (heads.pooler) {
     // Pooler: tanh(dense(h[:, 0])).  (B, H)
@@ -201,6 +213,7 @@ export function buildBertGraph(config: BertConfig, weights: WeightMap, options: 
   if (attentions) {
     builder.addOutput(BERT_GRAPH_OUTPUTS.attentions, 'float32', [config.numHiddenLayers, 'batch', config.numAttentionHeads, 'seq', 'seq']);
   }
+  if (layerMeans) builder.addOutput(BERT_GRAPH_OUTPUTS.layerMeans, 'float32', ['batch', config.numHiddenLayers + 1, H]);
 
   if (precision === 'int8') quantizeToInt8(builder, options.quantize);
   if (precision === 'fp16') convertToFloat16(builder);
@@ -216,6 +229,7 @@ export function buildBertGraph(config: BertConfig, weights: WeightMap, options: 
       // Only when not the default, so a default graph stays byte-identical to earlier builds.
       ...(precision !== 'fp32' ? { 'bert_lens.precision': precision } : {}),
       ...(attentions ? { 'bert_lens.attentions': 'true' } : {}),
+      ...(layerMeans ? { 'bert_lens.layer_means': 'true' } : {}),
       ...(allLogits ? { 'bert_lens.mlm_output': 'all' } : {}),
       'bert_lens.masked_score_offset': String(MASKED_SCORE_OFFSET),
     },
