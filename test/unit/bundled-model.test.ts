@@ -80,7 +80,7 @@ describe('bundled model (models/bert-lens-small)', { skip }, () => {
 
   test('reads at most 128 tokens (positions beyond were never trained) and has every output the extension uses', () => {
     assert.equal(model.tokenizer.maxLength, 128);
-    for (const output of ['mlm_logits', 'nsp_logits', 'pooled_output', 'sequence_output', 'attentions'] as const) {
+    for (const output of ['mlm_logits', 'nsp_logits', 'pooled_output', 'sequence_output', 'attentions', 'layer_means'] as const) {
       assert.ok(model.hasOutput(output), `no ${output} output`);
     }
   });
@@ -113,7 +113,9 @@ describe('bundled model (models/bert-lens-small)', { skip }, () => {
     const random = await nextSentenceProbabilities(model, shuffled);
     const realMean = mean(real.map((r) => r.isNext));
     const randomMean = mean(random.map((r) => r.isNext));
-    assert.ok(realMean > 0.85, `mean P(IsNext) of real pairs ${realMean.toFixed(3)}`);
+    // The second run (half its random-next segments from the same source) is less sure of real
+    // pairs than the first (0.82 against 0.89 on these) but separates them as well.
+    assert.ok(realMean > 0.75, `mean P(IsNext) of real pairs ${realMean.toFixed(3)}`);
     assert.ok(realMean - randomMean > 0.25, `real ${realMean.toFixed(3)} vs random ${randomMean.toFixed(3)}`);
   });
 
@@ -132,8 +134,8 @@ describe('bundled model (models/bert-lens-small)', { skip }, () => {
     const head: LinearHead = await readLinearHead(SENTIMENT_HEAD);
     assert.deepEqual([...head.labels].sort(), ['negative', 'positive']);
     // In rt-polarity's own style (lower case, spaced punctuation, final period). The head is
-    // weak (about 68% cross-validated, see the model card): "a dull, tedious mess" without the
-    // period comes out positive (58%), so only clear cases in the data's style are asserted.
+    // weak (about 73% cross-validated, see the model card): "an awful , boring film ." is only
+    // 63% negative, so only clear cases in the data's style are asserted.
     const texts = ['a wonderful , moving film .', 'a dull , tedious mess .', 'one of the best films of the year , funny and touching .', 'dull and tedious .'];
     const results = await classify(model, texts, head);
     assert.deepEqual(
