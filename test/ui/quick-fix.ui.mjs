@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { settled } from './workbench.mjs';
 
 const FILE = 'quick-fix-ui.md';
-/** The bundled model gives "bicycles" a probability near 1e-7 here, and no other word below 0.1%. */
-const SENTENCE = 'My sister lives in London with her husband and two bicycles.';
-const WRONG = 'bicycles';
+/** The bundled model gives "carpet" here a probability near 1e-6 (alternatives water, liquor, wine) and no other word below 0.1%. */
+const SENTENCE = 'She drank a cup of hot carpet with milk and sugar every morning.';
+const WRONG = 'carpet';
 const DIAGNOSTICS = 'bertLens.diagnostics.enabled';
 // Squiggles of the active editor group only: other groups may show other scanned files.
 const SQUIGGLE = '.editor-group-container.active .monaco-editor .view-overlays [class*="squiggly-"]';
@@ -89,7 +89,7 @@ async function openQuickFixes(workbench) {
 
 /** The rendered text of the file's only line (found by its unchanged start). */
 async function lineText(workbench) {
-  const text = await workbench.editorLine('My sister lives in London').innerText();
+  const text = await workbench.editorLine('She drank a cup of hot').innerText();
   return text.replace(/\u00a0/g, ' ');
 }
 

@@ -77,7 +77,23 @@ export class Workbench {
   async textRect(lineText, needle) {
     const line = this.editorLine(lineText);
     await line.waitFor();
-    const rect = await line.evaluate((element, wanted) => {
+    // A freshly opened editor may still be laying out: the box is taken again until two reads
+    // 150 ms apart agree and it has a size (a rect of zeros sends clicks to the title bar).
+    let rect;
+    for (const deadline = Date.now() + 5_000; ; ) {
+      const first = await this.#wordBox(line, needle);
+      await this.page.waitForTimeout(150);
+      rect = await this.#wordBox(line, needle);
+      const settled = rect && first && rect.width > 0 && rect.x === first.x && rect.y === first.y;
+      if (settled || !rect || Date.now() > deadline) break;
+    }
+    if (!rect) throw new Error(`${JSON.stringify(needle)} is not on the rendered line ${JSON.stringify(lineText)}`);
+    return rect;
+  }
+
+  /** The client rect of the first `needle` in a rendered editor line, or null. */
+  async #wordBox(line, needle) {
+    return line.evaluate((element, wanted) => {
       const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
       const nodes = [];
       let all = '';
@@ -99,8 +115,6 @@ export class Workbench {
       const box = range.getBoundingClientRect();
       return { x: box.x, y: box.y, width: box.width, height: box.height };
     }, needle);
-    if (!rect) throw new Error(`${JSON.stringify(needle)} is not on the rendered line ${JSON.stringify(lineText)}`);
-    return rect;
   }
 
   /** Selects `sentence` in the active editor by dragging over it with the mouse. */

@@ -7,9 +7,9 @@ import * as assert from 'assert';
 import * as vscode from 'vscode';
 import { closeAllEditors, readyApi, showDocument, waitFor } from './bert-lens';
 
-/** The bundled model gives "bicycles" here a probability near 1e-7 and no other word below 0.1%. */
-const SENTENCE = 'My sister lives in London with her husband and two bicycles.';
-const WRONG = 'bicycles';
+/** The bundled model gives "carpet" here a probability near 1e-6 (alternatives water, liquor, wine) and no other word below 0.1%. */
+const SENTENCE = 'She drank a cup of hot carpet with milk and sugar every morning.';
+const WRONG = 'carpet';
 
 const config = () => vscode.workspace.getConfiguration('bertLens');
 const setting = (key: string, value: unknown) => config().update(key, value, vscode.ConfigurationTarget.Global);
@@ -76,13 +76,13 @@ suite('diagnostics and quick fixes', () => {
 
   test('"Replace with…" rewrites are offered for the word at the cursor when asked for', async () => {
     const { doc } = await openSentence();
-    const at = doc.positionAt(SENTENCE.indexOf('London') + 2);
+    const at = doc.positionAt(SENTENCE.indexOf('sugar') + 2);
     const rewrites = (await codeActions(doc.uri, new vscode.Range(at, at), vscode.CodeActionKind.RefactorRewrite.value)).filter((a) => a.title.startsWith('Replace with "'));
     assert.ok(rewrites.length >= 1, 'no "Replace with…" action');
-    const london = new vscode.Range(doc.positionAt(SENTENCE.indexOf('London')), doc.positionAt(SENTENCE.indexOf('London') + 'London'.length));
+    const sugar = new vscode.Range(doc.positionAt(SENTENCE.indexOf('sugar')), doc.positionAt(SENTENCE.indexOf('sugar') + 'sugar'.length));
     for (const action of rewrites) {
       const [[, edits]] = action.edit!.entries();
-      assert.ok(edits[0].range.isEqual(london), `${action.title} does not replace the whole word`);
+      assert.ok(edits[0].range.isEqual(sugar), `${action.title} does not replace the whole word`);
     }
   });
 
