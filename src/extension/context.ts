@@ -69,6 +69,8 @@ export class Ctx implements vscode.Disposable {
     return this.starts;
   }
 
+  private restarting: Promise<void> = Promise.resolve();
+
   async start(): Promise<void> {
     const client = createClient(this.extensionContext, this.config, this.log);
     this.client = client;
@@ -88,9 +90,18 @@ export class Ctx implements vscode.Disposable {
     if (client) await client.dispose(2000);
   }
 
-  async restart(): Promise<void> {
-    await this.stop();
-    await this.start();
+  /**
+   * Stops the server and starts a new one. Restarts are queued: two settings changes in quick
+   * succession used to interleave (the second stop found no client while the first start was
+   * under way, and one client was replaced without being stopped, leaving its server running).
+   */
+  restart(): Promise<void> {
+    const next = this.restarting.catch(() => undefined).then(async () => {
+      await this.stop();
+      await this.start();
+    });
+    this.restarting = next;
+    return next;
   }
 
   /** Resolves once the server runs and its model is loaded; rejects if the model fails to load. */
