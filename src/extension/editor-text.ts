@@ -68,8 +68,10 @@ export async function documentFromArg(arg: unknown): Promise<vscode.TextDocument
   const uri = uriFromArg(arg);
   if (!uri) return vscode.window.activeTextEditor?.document;
   const matches = (doc: vscode.TextDocument) => !doc.isClosed && doc.uri.toString() === uri.toString();
-  // Prefer what the user sees: untitled URIs (Untitled-1) are reused, and a closed document
-  // with the same URI can linger in textDocuments for a while.
+  // Prefer what the user sees, the active editor first: untitled URIs (Untitled-1) are reused,
+  // and a document closed a moment ago can linger, not yet marked closed, with the same URI.
+  const active = vscode.window.activeTextEditor?.document;
+  if (active && matches(active)) return active;
   const visible = vscode.window.visibleTextEditors.map((editor) => editor.document).find(matches);
   const open = visible ?? [...vscode.workspace.textDocuments].reverse().find(matches);
   return open ?? vscode.workspace.openTextDocument(uri);
