@@ -54,10 +54,20 @@ export class Workbench {
    * command ("File: Compare New Untitled Text Files" ranks above "File: New Untitled Text File").
    */
   async runCommand(title) {
-    await this.page.keyboard.press('F1');
     const input = this.page.locator(`${QUICK_INPUT} input`);
-    await input.waitFor({ state: 'visible' });
-    await input.fill(`>${title}`);
+    // A webview that holds the focus (the walkthrough, the panel) can leave the palette's input
+    // refusing text: close it and try again, at most three times.
+    for (let attempt = 1; ; attempt++) {
+      await this.page.keyboard.press('F1');
+      await input.waitFor({ state: 'visible' });
+      const filled = await input.fill(`>${title}`, { timeout: 10_000 }).then(() => true, (error) => {
+        if (attempt === 3) throw error;
+        return false;
+      });
+      if (filled) break;
+      await this.page.keyboard.press('Escape');
+      await this.page.locator('.part.statusbar').click({ position: { x: 5, y: 5 } }).catch(() => {});
+    }
     const row = this.page
       .locator(`${QUICK_INPUT} .monaco-list-row`, {
         has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }),

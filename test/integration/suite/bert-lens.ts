@@ -90,6 +90,12 @@ export async function showDocument(doc: vscode.TextDocument): Promise<vscode.Tex
 }
 
 export async function closeAllEditors(): Promise<void> {
+  // An untitled document with text asks to be saved when closed, a dialog the smoke-test
+  // driver cancels: it would stay open (and keep its Untitled-N name). Revert and close each.
+  for (const doc of vscode.workspace.textDocuments.filter((d) => d.isUntitled && d.isDirty && !d.isClosed)) {
+    await vscode.window.showTextDocument(doc, { preview: false });
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  }
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 }
 

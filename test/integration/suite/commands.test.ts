@@ -3,6 +3,7 @@
 // coherence, sentence pairs, training a head on examples/reviews.jsonl and classifying with it.
 import * as assert from 'assert';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { EXTENSION_ID, closeAllEditors, readyApi, showDocument, workspaceFile } from './bert-lens';
@@ -58,7 +59,11 @@ suite('analysis commands', () => {
 
   test('Suggest Replacements applies the picked word as one undoable edit', async () => {
     const content = 'The cat sat on the mat and looked out of the window .';
-    const doc = await vscode.workspace.openTextDocument({ language: 'plaintext', content });
+    // A file of its own: an untitled document would reuse the name Untitled-1 of one closed a
+    // moment ago (the 1 MB one of bad-input.test.ts), which the extension host may still hold.
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bert-lens-replace-')), 'cat.txt');
+    fs.writeFileSync(file, content);
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
     const editor = await showDocument(doc);
     const start = content.indexOf('mat');
     const outcome = await vscode.commands.executeCommand<ReplacementOutcome>('bertLens.suggestReplacements', {
