@@ -16,8 +16,7 @@ suite('bad input', () => {
     const content = line.repeat(Math.ceil((1024 * 1024) / line.length));
     assert.ok(content.length >= 1024 * 1024);
     const doc = await vscode.workspace.openTextDocument({ language: 'plaintext', content });
-    const editor = await showDocument(doc);
-    editor.selection = new vscode.Selection(doc.positionAt(0), doc.positionAt(content.length));
+    const editor = await showDocument(doc, new vscode.Selection(doc.positionAt(0), doc.positionAt(content.length)));
     const versionBefore = doc.version;
 
     let result: FillMaskResult | undefined;

@@ -85,8 +85,27 @@ export function workspaceFile(name: string): vscode.Uri {
   return vscode.Uri.file(path.join(folder.uri.fsPath, name));
 }
 
-export async function showDocument(doc: vscode.TextDocument): Promise<vscode.TextEditor> {
-  return vscode.window.showTextDocument(doc, { preview: false });
+/**
+ * Shows `doc` and waits until it is the active editor, with `selection` (document offsets or a
+ * Selection) set on it. Commands read `window.activeTextEditor`, which can still be the editor of
+ * a document closed a moment ago (a reused Untitled-N) when showTextDocument resolves.
+ */
+export async function showDocument(doc: vscode.TextDocument, selection?: vscode.Selection | [number, number]): Promise<vscode.TextEditor> {
+  const wanted = Array.isArray(selection) ? new vscode.Selection(doc.positionAt(selection[0]), doc.positionAt(selection[1])) : selection;
+  await vscode.window.showTextDocument(doc, { preview: false });
+  return waitFor(
+    async () => {
+      const active = vscode.window.activeTextEditor;
+      if (active?.document !== doc) {
+        await vscode.window.showTextDocument(doc, { preview: false });
+        return undefined;
+      }
+      if (wanted && !active.selection.isEqual(wanted)) active.selection = wanted;
+      return (!wanted || active.selection.isEqual(wanted)) && active;
+    },
+    10_000,
+    `${doc.uri.toString()} to be the active editor${wanted ? ' with its selection' : ''}`,
+  );
 }
 
 export async function closeAllEditors(): Promise<void> {

@@ -94,9 +94,8 @@ suite('analysis commands', () => {
   test('Suggest Replacements with a selection and no pick changes nothing without a choice', async () => {
     const content = 'She opened the door and walked into the room .';
     const doc = await vscode.workspace.openTextDocument({ language: 'plaintext', content });
-    const editor = await showDocument(doc);
     const start = content.indexOf('walked');
-    editor.selection = new vscode.Selection(doc.positionAt(start), doc.positionAt(start + 'walked'.length));
+    const editor = await showDocument(doc, new vscode.Selection(doc.positionAt(start), doc.positionAt(start + 'walked'.length)));
     // `pick` names a word that is not offered: nothing is applied.
     const outcome = await vscode.commands.executeCommand<ReplacementOutcome>('bertLens.suggestReplacements', { pick: 'no-such-word-xyz' });
     assert.ok(outcome, 'no result');
@@ -148,12 +147,11 @@ suite('analysis commands', () => {
 
   test('Check Coherence on a selection reads only the selection', async () => {
     const doc = await vscode.workspace.openTextDocument(workspaceFile('essay.md'));
-    const editor = await showDocument(doc);
     const text = doc.getText();
     const paragraph = 'Trees also help when it rains.';
     const start = text.indexOf(paragraph);
     const end = text.indexOf('\n', start);
-    editor.selection = new vscode.Selection(doc.positionAt(start), doc.positionAt(end));
+    const editor = await showDocument(doc, new vscode.Selection(doc.positionAt(start), doc.positionAt(end)));
     const result = await vscode.commands.executeCommand<CoherenceResult>('bertLens.checkCoherence');
     assert.ok(result);
     assert.strictEqual(result.sentences.length, 3, result.sentences.map((s) => s.text).join(' | '));
@@ -168,8 +166,7 @@ suite('analysis commands', () => {
     assert.strictEqual(direct.truncated, false);
 
     const doc = await vscode.workspace.openTextDocument({ language: 'plaintext', content: `${a} ${b}` });
-    const editor = await showDocument(doc);
-    editor.selection = new vscode.Selection(doc.positionAt(0), doc.positionAt(doc.getText().length));
+    const editor = await showDocument(doc, new vscode.Selection(doc.positionAt(0), doc.positionAt(doc.getText().length)));
     const fromSelection = await vscode.commands.executeCommand<{ isNext: number }>('bertLens.compareSentencePair');
     assert.ok(fromSelection, 'no result from the selection');
     assert.ok(Math.abs(fromSelection.isNext - direct.isNext) < 1e-6, `${fromSelection.isNext} vs ${direct.isNext}`);
@@ -193,8 +190,7 @@ suite('analysis commands', () => {
 
   test('Classify Selection with the trained head gives its labels as probabilities', async () => {
     const doc = await vscode.workspace.openTextDocument({ language: 'plaintext', content: 'The battery died after a day and the screen cracked.' });
-    const editor = await showDocument(doc);
-    editor.selection = new vscode.Selection(doc.positionAt(0), doc.positionAt(doc.getText().length));
+    const editor = await showDocument(doc, new vscode.Selection(doc.positionAt(0), doc.positionAt(doc.getText().length)));
     const result = await vscode.commands.executeCommand<ClassifyResult>('bertLens.classifySelection', { head: HEAD_NAME });
     assert.ok(result, 'no classification (did the training test run?)');
     assert.strictEqual(result.head, HEAD_NAME);

@@ -107,9 +107,8 @@ suite('panel', () => {
     assert.strictEqual(state.pinned, vscode.workspace.getConfiguration('bertLens').get('panel.followSelection'));
     if (!state.pinned) return;
     const doc = await vscode.workspace.openTextDocument(workspaceFile('notes.txt'));
-    const editor = await showDocument(doc);
     const line = doc.lineAt(2);
-    editor.selection = new vscode.Selection(line.range.start, line.range.end);
+    const editor = await showDocument(doc, new vscode.Selection(line.range.start, line.range.end));
     await waitFor(() => api.panelState()?.text === line.text, 10_000, 'the panel to follow the selection');
   });
 });

@@ -91,8 +91,7 @@ suite('predictMaskedWords', () => {
     assert.strictEqual(await predict('there is nothing to predict here .'), undefined);
 
     const doc = await vscode.workspace.openTextDocument({ language: 'plaintext', content: 'no masks in this line .' });
-    const editor = await showDocument(doc);
-    editor.selection = new vscode.Selection(0, 0, 0, doc.lineAt(0).text.length);
+    const editor = await showDocument(doc, new vscode.Selection(0, 0, 0, doc.lineAt(0).text.length));
     const versionBefore = doc.version;
     assert.strictEqual(await vscode.commands.executeCommand('bertLens.predictMaskedWords'), undefined);
     assert.strictEqual(doc.version, versionBefore);
@@ -101,8 +100,7 @@ suite('predictMaskedWords', () => {
 
   test('with an empty selection and no [MASK] at the cursor it returns undefined', async () => {
     const doc = await vscode.workspace.openTextDocument({ language: 'plaintext', content: 'just words\nmore words' });
-    const editor = await showDocument(doc);
-    editor.selection = new vscode.Selection(1, 2, 1, 2);
+    const editor = await showDocument(doc, new vscode.Selection(1, 2, 1, 2));
     const versionBefore = doc.version;
     assert.strictEqual(await vscode.commands.executeCommand('bertLens.predictMaskedWords'), undefined);
     assert.strictEqual(doc.version, versionBefore);
