@@ -6,19 +6,19 @@
  * report with warnings; large input is read up to a cap with a warning.
  */
 import { existsSync } from 'node:fs';
-import { extname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { join, resolve } from 'node:path';
 import { loadModel } from '../engine';
 import { classify, type ClassifierHead } from '../engine/classify';
 import { coherence, DEFAULT_MAX_SENTENCES, TooFewSentencesError } from '../engine/coherence';
-import { splitSentences, type Sentence, type TextFormat } from '../engine/sentences';
+import { splitSentences, type Sentence } from '../engine/sentences';
 import { unlikelyWords, type UnlikelyWord } from '../engine/surprisal';
 import { formatPercent } from '../protocol/format';
 import { probabilityBar } from './bar';
 import { formatBytes, readFileCapped, readStreamCapped } from './capped-input';
 import { resolveHead } from './classify';
 import { coherenceJson, type CoherenceCommandContext } from './coherence';
-import { resolveCliModel, UsageError } from './shared';
+import { parseCommandArgs, parseFormat, resolveCliModel, UsageError } from './shared';
+import { columnOf, lineIndex } from './text-position';
 
 export const ANALYZE_USAGE = `  analyze [--model M] [--json] [--threshold P] [--top N] [--max-words W] [--weak P]
           [--head NAME] [--format markdown|plain] FILE
@@ -37,7 +37,6 @@ const DEFAULT_TOP = 20;
 export const DEFAULT_MAX_WORDS = 2000;
 const DEFAULT_WEAK = 0.5;
 const DEFAULT_HEAD = 'sentiment';
-const MARKDOWN_EXTENSIONS = new Set(['.md', '.markdown', '.mdown', '.mkd', '.mdx']);
 
 export async function runAnalyze(args: string[], ctx: CoherenceCommandContext): Promise<number> {
   const { values, positionals } = parseCliArgs(args);
@@ -208,37 +207,6 @@ async function chooseHead(spec: string | undefined, cwd: string, modelFolder: st
   return { head: (await resolveHead(shipped, cwd, modelFolder)).head, name: DEFAULT_HEAD };
 }
 
-function lineIndex(text: string): (offset: number) => number {
-  const starts = lineStarts(text);
-  return (offset) => lineNumber(starts, offset);
-}
-
-function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) starts.push(i + 1);
-  }
-  return starts;
-}
-
-function lineNumber(starts: number[], offset: number): number {
-  let low = 0;
-  let high = starts.length - 1;
-  while (low < high) {
-    const mid = (low + high + 1) >> 1;
-    if (starts[mid] <= offset) low = mid;
-    else high = mid - 1;
-  }
-  return low + 1;
-}
-
-/** 1-based column (UTF-16 code units) of `offset`. */
-function columnOf(text: string, offset: number): number {
-  const lineStart = Math.max(text.lastIndexOf('\n', offset - 1), text.lastIndexOf('\r', offset - 1)) + 1;
-  return offset - lineStart + 1;
-}
-
 function parseProbability(option: string, value: string | undefined, fallback: number, positive: boolean): number {
   if (value === undefined) return fallback;
   const percent = value.endsWith('%');
@@ -274,30 +242,15 @@ function countWords(text: string): number {
   return text.match(/[\p{L}\p{N}]+/gu)?.length ?? 0;
 }
 
-function parseFormat(value: string | undefined, source: string): TextFormat {
-  if (value === undefined) return MARKDOWN_EXTENSIONS.has(extname(source).toLowerCase()) ? 'markdown' : 'plain';
-  if (value === 'markdown' || value === 'md') return 'markdown';
-  if (value === 'plain' || value === 'text') return 'plain';
-  throw new UsageError(`--format must be markdown or plain, got "${value}"`);
-}
-
 function parseCliArgs(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        model: { type: 'string' },
-        json: { type: 'boolean' },
-        threshold: { type: 'string' },
-        weak: { type: 'string' },
-        top: { type: 'string' },
-        'max-words': { type: 'string' },
-        head: { type: 'string' },
-        format: { type: 'string' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  return parseCommandArgs(args, {
+    model: { type: 'string' },
+    json: { type: 'boolean' },
+    threshold: { type: 'string' },
+    weak: { type: 'string' },
+    top: { type: 'string' },
+    'max-words': { type: 'string' },
+    head: { type: 'string' },
+    format: { type: 'string' },
+  });
 }

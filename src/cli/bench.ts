@@ -4,9 +4,8 @@
  * warm-up runs then timed runs, reported as median / p95 ms with the process's RSS.
  * (The full comparison against transformers.js is `npm run bench`.)
  */
-import { parseArgs } from 'node:util';
 import { fillMaskBatch, loadModel, type BertModel } from '../engine';
-import { resolveCliModel, UsageError, type CommandContext } from './shared';
+import { type CommandContext, parseCommandArgs, resolveCliModel, UsageError } from './shared';
 
 export const BENCH_USAGE = `  bench [--model M] [--runs N] [--json]
       Quick fill-mask latency of the model on this machine: load ms, then median / p95 ms at
@@ -100,17 +99,9 @@ function parseRuns(value: string | undefined): number {
 }
 
 function parseCliArgs(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        model: { type: 'string' },
-        json: { type: 'boolean' },
-        runs: { type: 'string' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  return parseCommandArgs(args, {
+    model: { type: 'string' },
+    json: { type: 'boolean' },
+    runs: { type: 'string' },
+  });
 }

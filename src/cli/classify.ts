@@ -7,13 +7,12 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadModel } from '../engine';
 import { classify, classifySettled, type ClassifierHead, type ClassifyResult } from '../engine/classify';
 import { readLinearHead } from '../engine/linear-head';
 import { formatPercent } from '../protocol/format';
 import { runJsonLines, textOf } from './json-lines';
-import { resolveCliModel, UsageError, type CommandContext } from './shared';
+import { type CommandContext, parseCommandArgs, resolveCliModel, UsageError } from './shared';
 import { HEADS_FOLDER, headPath } from './train-head';
 
 /** The contract's JSON shape for one text. */
@@ -85,18 +84,10 @@ function formatLabels(result: ClassifyResult): string {
 }
 
 function parseCliArgs(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        head: { type: 'string' },
-        model: { type: 'string' },
-        json: { type: 'boolean' },
-        input: { type: 'string' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  return parseCommandArgs(args, {
+    head: { type: 'string' },
+    model: { type: 'string' },
+    json: { type: 'boolean' },
+    input: { type: 'string' },
+  });
 }

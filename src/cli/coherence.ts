@@ -3,15 +3,14 @@
  * file (or stdin with `-`), as a readable report with bars and the weak transitions flagged,
  * or as JSON. Large inputs are read up to a cap, with a warning, never loaded whole.
  */
-import { extname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
 import { loadModel } from '../engine';
 import { coherence, DEFAULT_MAX_SENTENCES, type CoherenceBoundary, type CoherenceResult } from '../engine/coherence';
-import type { TextFormat } from '../engine/sentences';
 import { formatPercent } from '../protocol/format';
 import { probabilityBar } from './bar';
 import { formatBytes, readFileCapped, readStreamCapped } from './capped-input';
-import { resolveCliModel, UsageError, type CommandContext } from './shared';
+import { type CommandContext, parseCommandArgs, parseFormat, resolveCliModel, UsageError } from './shared';
+import { lineIndex } from './text-position';
 
 export const COHERENCE_USAGE = `  coherence [--model M] [--json] [--threshold P] [--across-paragraphs]
             [--format markdown|plain] [--locale L] [--max-sentences N] FILE
@@ -22,7 +21,6 @@ export const COHERENCE_USAGE = `  coherence [--model M] [--json] [--threshold P]
 /** Bytes read from a file or stdin; the rest is left out with a warning. */
 export const MAX_INPUT_BYTES = 1024 * 1024;
 export const DEFAULT_THRESHOLD = 0.5;
-const MARKDOWN_EXTENSIONS = new Set(['.md', '.markdown', '.mdown', '.mkd', '.mdx']);
 
 /** The command context, plus the stream `-` reads (default: process.stdin). */
 export interface CoherenceCommandContext extends CommandContext {
@@ -132,25 +130,6 @@ function snippet(text: string, keep: 'start' | 'end'): string {
   return keep === 'start' ? `"${text.slice(0, SNIPPET - 1)}…"` : `"…${text.slice(text.length - SNIPPET + 1)}"`;
 }
 
-/** Maps a UTF-16 offset to its 1-based line number. */
-function lineIndex(text: string): (offset: number) => number {
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) starts.push(i + 1);
-  }
-  return (offset) => {
-    let low = 0;
-    let high = starts.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if (starts[mid] <= offset) low = mid;
-      else high = mid - 1;
-    }
-    return low + 1;
-  };
-}
-
 function lineOf(text: string, offset: number): number {
   return lineIndex(text)(offset);
 }
@@ -181,29 +160,14 @@ function parseLocale(value: string | undefined): string | undefined {
   }
 }
 
-function parseFormat(value: string | undefined, source: string): TextFormat {
-  if (value === undefined) return MARKDOWN_EXTENSIONS.has(extname(source).toLowerCase()) ? 'markdown' : 'plain';
-  if (value === 'markdown' || value === 'md') return 'markdown';
-  if (value === 'plain' || value === 'text') return 'plain';
-  throw new UsageError(`--format must be markdown or plain, got "${value}"`);
-}
-
 function parseCliArgs(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        model: { type: 'string' },
-        json: { type: 'boolean' },
-        threshold: { type: 'string' },
-        'across-paragraphs': { type: 'boolean' },
-        format: { type: 'string' },
-        locale: { type: 'string' },
-        'max-sentences': { type: 'string' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  return parseCommandArgs(args, {
+    model: { type: 'string' },
+    json: { type: 'boolean' },
+    threshold: { type: 'string' },
+    'across-paragraphs': { type: 'boolean' },
+    format: { type: 'string' },
+    locale: { type: 'string' },
+    'max-sentences': { type: 'string' },
+  });
 }

@@ -3,13 +3,12 @@
  * JSONL file (`--input`), as a readable table or as the contract's JSON.
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { fillMask, fillMaskSettled, loadModel } from '../engine';
 import type { FillMaskResult } from '../engine/types';
 import { resolveModel } from '../model/resolve';
 import { formatPercent } from '../protocol/format';
 import { runJsonLines, textOf } from './json-lines';
-import { parseTopK, resolveCliModel, UsageError, type CommandContext } from './shared';
+import { type CommandContext, parseCommandArgs, parseTopK, resolveCliModel, UsageError } from './shared';
 
 /** The contract's JSON shape for one text. */
 export function fillMaskJson(result: FillMaskResult) {
@@ -56,18 +55,10 @@ function formatTable(result: FillMaskResult): string {
 }
 
 function parseCliArgs(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        model: { type: 'string' },
-        'top-k': { type: 'string' },
-        json: { type: 'boolean' },
-        input: { type: 'string' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  return parseCommandArgs(args, {
+    model: { type: 'string' },
+    'top-k': { type: 'string' },
+    json: { type: 'boolean' },
+    input: { type: 'string' },
+  });
 }

@@ -8,12 +8,11 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadModel } from '../engine';
 import { compileCheckpoint, DEFAULT_COMPILE_PRECISION, DEFAULT_COMPILE_VARIANT, IMPORT_COMPILE_OPTIONS, type CompileResult } from '../model/compile';
 import type { BertGraphPrecision, BertGraphVariant } from '../model/onnx/bert-graph';
 import { downloadCheckpoint, hubIdFromModelSpec, type DownloadProgress } from '../model/hub';
-import { UsageError, type CommandContext } from './shared';
+import { type CommandContext, parseCommandArgs, UsageError } from './shared';
 
 /** One stderr line per downloaded file and at most one every 2 s while it downloads. */
 function progressOnStderr(ctx: CommandContext): (progress: DownloadProgress) => void {
@@ -118,15 +117,7 @@ export async function runImport(args: string[], ctx: CommandContext): Promise<nu
 }
 
 function parseCliArgs(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      options: { out: { type: 'string' }, json: { type: 'boolean' }, quantize: { type: 'string' }, variant: { type: 'string' } },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  return parseCommandArgs(args, { out: { type: 'string' }, json: { type: 'boolean' }, quantize: { type: 'string' }, variant: { type: 'string' } });
 }
 
 /** `--quantize int8|fp16|none` → graph precision ('none' = fp32); absent → the compiler's default. */

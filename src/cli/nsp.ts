@@ -4,13 +4,12 @@
  * readable line or as the contract's JSON `{"isNext": p}`.
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadModel } from '../engine';
 import { nextSentenceProbability, nextSentenceSettled, type NspResult, type SentencePair } from '../engine/nsp';
 import { formatPercent } from '../protocol/format';
 import { probabilityBar } from './bar';
 import { runJsonLines } from './json-lines';
-import { resolveCliModel, UsageError, type CommandContext } from './shared';
+import { type CommandContext, parseCommandArgs, resolveCliModel, UsageError } from './shared';
 
 export const NSP_USAGE = `  nsp [--model M] [--json] TEXT_A TEXT_B
       Probability that TEXT_B is the sentence that follows TEXT_A (next-sentence prediction).
@@ -67,17 +66,9 @@ function formatResult(result: NspResult): string {
 }
 
 function parseCliArgs(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        model: { type: 'string' },
-        json: { type: 'boolean' },
-        input: { type: 'string' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  return parseCommandArgs(args, {
+    model: { type: 'string' },
+    json: { type: 'boolean' },
+    input: { type: 'string' },
+  });
 }

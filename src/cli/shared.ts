@@ -2,6 +2,9 @@
  * What every CLI command gets: output streams, the working folder and the package root
  * (where bundled models live), plus the usage error type and the shared option parsers.
  */
+import { extname } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { TextFormat } from '../engine/sentences';
 import { resolveModel } from '../model/resolve';
 export interface CommandContext {
   stdout: NodeJS.WritableStream;
@@ -12,6 +15,17 @@ export interface CommandContext {
 
 /** A mistake in the command line itself (exit code 2). */
 export class UsageError extends Error {}
+
+type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
+
+/** node:util's parseArgs (strict, positionals allowed) with its errors turned into usage errors. */
+export function parseCommandArgs<const O extends OptionSpecs>(args: string[], options: O) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
 
 export function parseTopK(value: string | undefined): number {
   if (value === undefined) return 5;
@@ -32,4 +46,14 @@ export async function resolveCliModel(spec: string | undefined, ctx: CommandCont
     onStep: (message) => ctx.stderr.write(`${message}\n`),
   });
   return resolved.folder;
+}
+
+const MARKDOWN_EXTENSIONS = new Set(['.md', '.markdown', '.mdown', '.mkd', '.mdx']);
+
+/** `--format markdown|plain` (md / text too); absent → markdown for markdown files, else plain. */
+export function parseFormat(value: string | undefined, source: string): TextFormat {
+  if (value === undefined) return MARKDOWN_EXTENSIONS.has(extname(source).toLowerCase()) ? 'markdown' : 'plain';
+  if (value === 'markdown' || value === 'md') return 'markdown';
+  if (value === 'plain' || value === 'text') return 'plain';
+  throw new UsageError(`--format must be markdown or plain, got "${value}"`);
 }

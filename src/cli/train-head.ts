@@ -5,7 +5,6 @@
  */
 import { stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadModel } from '../engine';
 import { DEFAULT_POOLING, isPooling, POOLINGS } from '../engine/features';
 import { readLabelledData, type LabelledDataFormat } from '../engine/labelled-data';
@@ -14,7 +13,7 @@ import { DEFAULT_L2 } from '../engine/softmax-regression';
 import { DEFAULT_FOLDS, DEFAULT_SEED, trainLinearHead, type ClassificationMetrics } from '../engine/train-head';
 import { DEFAULT_MODEL } from '../model/bundled';
 import { formatPercent } from '../protocol/format';
-import { resolveCliModel, UsageError, type CommandContext } from './shared';
+import { type CommandContext, parseCommandArgs, resolveCliModel, UsageError } from './shared';
 
 /** Where named heads live, relative to the working folder (the workspace in the extension). */
 export const HEADS_FOLDER = join('.bert-lens', 'heads');
@@ -163,24 +162,16 @@ function parseInteger(value: string | undefined, option: string, fallback: numbe
 }
 
 function parseCliArgs(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        data: { type: 'string' },
-        name: { type: 'string' },
-        model: { type: 'string' },
-        folds: { type: 'string' },
-        pooling: { type: 'string' },
-        l2: { type: 'string' },
-        seed: { type: 'string' },
-        format: { type: 'string' },
-        force: { type: 'boolean' },
-        json: { type: 'boolean' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  return parseCommandArgs(args, {
+    data: { type: 'string' },
+    name: { type: 'string' },
+    model: { type: 'string' },
+    folds: { type: 'string' },
+    pooling: { type: 'string' },
+    l2: { type: 'string' },
+    seed: { type: 'string' },
+    format: { type: 'string' },
+    force: { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
 }
