@@ -323,6 +323,36 @@ describe('int8 and fp16 agree with fp32', () => {
     assert.ok(fp16 <= 0.51 * fp32 && fp16 >= 0.49 * fp32, `fp16 ${fp16} of fp32 ${fp32}`);
   });
 
+  test('int8 quantizes the word table of a classifier without an MLM head (≤ 30% of fp32), labels unchanged', async () => {
+    const config = parseBertConfig(
+      { vocab_size: 30522, hidden_size: 256, num_hidden_layers: 4, num_attention_heads: 4, intermediate_size: 1024 },
+      'size config',
+    );
+    const classifierOnly = { pooler: true, mlm: false, nsp: true, classifierLabels: 0 };
+    const weights = randomBertWeights(config, { seed: 5 });
+    const fp32 = buildBertGraph(config, weights, { variant: 'fused', heads: classifierOnly }).length;
+    const int8 = buildBertGraph(config, weights, { variant: 'fused', precision: 'int8', heads: classifierOnly }).length;
+    assert.ok(int8 <= 0.3 * fp32, `int8 ${int8} of fp32 ${fp32}`);
+
+    // The fixture classifier (BertForSequenceClassification, no MLM head): int8 keeps its labels.
+    const checkpoint = await loadCheckpoint(join(FIXTURES, 'sequence-classifier'));
+    assert.equal(checkpoint.heads.mlm, false);
+    const { onnx } = await import('onnx-proto');
+    const graph = buildBertGraph(checkpoint.config, checkpoint.weights, { heads: checkpoint.heads, precision: 'int8' });
+    const tables = onnx.ModelProto.decode(graph).graph!.initializer!.filter((t) => t.name!.includes('word_embeddings'));
+    assert.deepEqual(
+      tables.map((t) => t.dataType),
+      [onnx.TensorProto.DataType.UINT8, onnx.TensorProto.DataType.FLOAT],
+      'a uint8 table and its float row scales, no float table',
+    );
+    const cases = fixtureCases('sequence-classifier');
+    const got = await runGraph(graph, cases.map((c) => ({ ids: c.input_ids, types: c.token_type_ids })));
+    cases.forEach((c, b) => {
+      assert.equal(argmax(got.classifier![b]), argmax(c.classifier_probabilities!), `case ${b}`);
+      assert.ok(maxAbsDiff(got.classifier![b], c.classifier_probabilities!) < 0.05, `case ${b}`);
+    });
+  });
+
   test('float16 conversion rounds to nearest even and saturates', () => {
     assert.equal(float16Bits(1), 0x3c00);
     assert.equal(float16Bits(-2), 0xc000);

@@ -56,7 +56,7 @@ export const BERT_GRAPH_OUTPUTS = {
 } as const;
 
 /** Bumped whenever the I/O contract or the computed function changes; stored in the model's metadata. */
-export const BERT_GRAPH_VERSION = '1';
+export const BERT_GRAPH_VERSION = '2'; // 2: int8 also quantizes a word table that no MLM head shares
 
 /** Graph variants: plain ONNX operators, or ONNX Runtime's fused contrib operators. */
 export type BertGraphVariant = 'standard' | 'fused';

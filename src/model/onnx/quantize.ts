@@ -11,7 +11,10 @@
  *  - The word-embedding table [V, H] (read by Gather and, tied, by the MLM decoder's Gemm with
  *    transB) → one uint8 table with a zero point of 128 and one scale per row (token):
  *    Gather reads rows and dequantizes them (Cast, −128, × row scale); the decoder quantizes its
- *    few input rows and runs MatMulInteger against the same table, then rescales.
+ *    few input rows and runs MatMulInteger against the same table, then rescales. Without an
+ *    MLM head (a sequence classifier) the table is only looked up, and is quantized the same
+ *    way when it has at least MIN_QUANTIZED_TABLE_ROWS rows: the vocabulary is most of such a
+ *    graph (23M of BERT-base's 110M parameters), the 2-row token-type table is not worth it.
  *
  * Position / token-type embeddings, LayerNorm parameters, biases and heads with < 16 outputs
  * (NSP, small classifiers) stay float32: they are small, and the heads decide the labels.
@@ -27,6 +30,8 @@ import type { OnnxGraphBuilder } from './graph-builder';
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const MS_DOMAIN = 'com.microsoft';
 const MIN_QUANTIZED_COLUMNS = 16;
+/** A lookup-only table (no tied decoder) is quantized from this many rows: vocabularies, not token types (2–16 rows). */
+const MIN_QUANTIZED_TABLE_ROWS = 100;
 
 type Node = onnx.INodeProto;
 type Tensor = onnx.ITensorProto;
@@ -194,7 +199,7 @@ export function quantizeToInt8(builder: OnnxGraphBuilder, options: QuantizeOptio
     ]);
   }
 
-  // 3. The word table, read by Gather and the tied decoder Gemm (transB).
+  // 3. The word table, read by Gather and (when there is an MLM head) the tied decoder Gemm (transB).
   for (const table of graph.initializers.slice()) {
     if (!wordTable || floatMatrix(table.name!) === undefined) continue;
     const users = consumers.get(table.name!) ?? [];
@@ -202,12 +207,14 @@ export function quantizeToInt8(builder: OnnxGraphBuilder, options: QuantizeOptio
     const isDecoder = (n: Node) =>
       n.opType === 'Gemm' && n.input![1] === table.name && attribute(n, 'transB') === 1 && (attribute(n, 'transA') ?? 0) === 0 &&
       (attribute(n, 'alpha') ?? 1) === 1;
-    if (!users.some(isDecoder) || !users.every((n) => isGather(n) || isDecoder(n))) continue;
     const [V, H] = table.dims!.map(Number);
+    if (users.length === 0 || !users.every((n) => isGather(n) || isDecoder(n))) continue;
+    if (!users.some(isDecoder) && V < MIN_QUANTIZED_TABLE_ROWS) continue;
     const { q, scales } = quantizePerRowUint8(floats(table), V, H);
     const qName = builder.addRawInitializer(`${table.name}_uint8`, 'uint8', [V, H], bytesOf(q));
     const rowScales = builder.addRawInitializer(`${table.name}_row_scale`, 'float32', [V, 1], bytesOf(scales));
-    const zeroPoint = builder.addRawInitializer('int8/table_zero_point', 'uint8', [], Uint8Array.of(128));
+    // The uint8 zero point is only an input of the decoder's MatMulInteger (ORT warns of unused initializers).
+    const zeroPoint = users.some(isDecoder) ? builder.addRawInitializer('int8/table_zero_point', 'uint8', [], Uint8Array.of(128)) : '';
     const zeroPointFloat = builder.addRawInitializer('int8/table_zero_point_float', 'float32', [], bytesOf(Float32Array.of(128)));
     droppedInitializers.add(table.name!);
     for (const user of users) {
