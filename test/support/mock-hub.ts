@@ -8,7 +8,7 @@
  * the right token for private repos; 404 with `X-Error-Code` RepoNotFound / RevisionNotFound /
  * EntryNotFound; 307 (relative) for renamed repositories (`aliases`).
  * CDN: `GET|HEAD /blobs/{sha256}` with `Accept-Ranges: bytes`, 206 / 416 for Range requests.
- * Faults: cut a transfer after N bytes, corrupt LFS bytes, ignore Range, stall (never answer),
+ * Faults: cut a transfer after N bytes, send slowly, corrupt LFS bytes, ignore Range, stall (never answer),
  * leave out X-Linked-Size.
  * Every request is recorded (server, method, path, headers, status) for assertions.
  */
@@ -54,6 +54,8 @@ export interface MockFaults {
   stall?: boolean;
   /** Leave out X-Linked-Size on LFS redirects (the client then cannot know the size in advance). */
   omitLinkedSize?: boolean;
+  /** Send CDN bodies `chunkBytes` at a time, `delayMs` apart (transfers that overlap). */
+  slow?: { chunkBytes: number; delayMs: number };
 }
 
 export function sha256Hex(content: Buffer): string {
@@ -223,6 +225,19 @@ export class MockHub {
     if (cut && cut.times > 0 && body.length > cut.afterBytes) {
       cut.times--;
       res.write(body.subarray(0, cut.afterBytes), () => res.socket?.destroy());
+      return;
+    }
+    const slow = entry.server === 'cdn' ? this.faults.slow : undefined;
+    if (slow) {
+      let sent = 0;
+      const next = () => {
+        if (res.destroyed) return;
+        const chunk = body.subarray(sent, sent + slow.chunkBytes);
+        sent += chunk.length;
+        if (sent >= body.length) res.end(chunk);
+        else res.write(chunk, () => setTimeout(next, slow.delayMs));
+      };
+      next();
       return;
     }
     res.end(body);

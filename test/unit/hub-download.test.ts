@@ -6,9 +6,10 @@
  */
 import { strict as assert } from 'node:assert';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { assertCacheOutside, defaultCacheRoot } from '../../src/model/hub/cache';
@@ -455,6 +456,49 @@ describe('downloadCheckpoint against a mock Hub on 127.0.0.1', { timeout: 30_000
     assert.equal(error.name, 'AbortError');
     const part = join(cacheDir, 'models--org--tiny', 'blobs', `${sha256Hex(WEIGHTS)}.part`);
     assert.ok(existsSync(part));
+    const result = await download('org/tiny');
+    assert.ok(readFileSync(join(result.folder, 'model.safetensors')).equals(WEIGHTS));
+  });
+
+  test('two downloads of one model at once (two windows, or the extension and the CLI): one transfer, both complete', async () => {
+    hub.faults.slow = { chunkBytes: 16 * 1024, delayMs: 5 };
+    const progress: number[] = [];
+    const [a, b] = await Promise.all([
+      download('org/tiny'),
+      download('org/tiny', { onProgress: (p) => p.file === 'model.safetensors' && progress.push(p.fileBytes) }),
+    ]);
+    assert.equal(a.folder, b.folder);
+    assert.ok(readFileSync(join(a.folder, 'model.safetensors')).equals(WEIGHTS));
+    const gets = hub.requestsTo('cdn', '/blobs/').filter((r) => r.method === 'GET');
+    assert.equal(gets.length, 1, 'the weights came over the network once');
+    assert.equal(a.bytesDownloaded + b.bytesDownloaded, TOTAL, 'every file was transferred by one of the two');
+    assert.equal(progress.at(-1), WEIGHTS.length);
+    assert.deepEqual(listFiles(cacheDir).filter((file) => /\.(part|lock)$/.test(file)), []);
+  });
+
+  test('a lock left by a process that is gone is taken over', async () => {
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const blobs = join(cacheDir, 'models--org--tiny', 'blobs');
+    mkdirSync(blobs, { recursive: true });
+    writeFileSync(join(blobs, `${sha256Hex(WEIGHTS)}.part.lock`), JSON.stringify({ pid: gone, host: hostname() }));
+    const result = await download('org/tiny');
+    assert.ok(readFileSync(join(result.folder, 'model.safetensors')).equals(WEIGHTS));
+    assert.deepEqual(listFiles(cacheDir).filter((file) => /\.(part|lock)$/.test(file)), []);
+  });
+
+  test('a live holder is waited for; a cancel while waiting is honoured and leaves its lock alone', async () => {
+    const blobs = join(cacheDir, 'models--org--tiny', 'blobs');
+    mkdirSync(blobs, { recursive: true });
+    const lock = join(blobs, `${sha256Hex(WEIGHTS)}.part.lock`);
+    writeFileSync(lock, JSON.stringify({ pid: process.pid, host: hostname() }));
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 400);
+    await rejectsWith(download('org/tiny', { signal: controller.signal }), 'aborted', /cancelled/);
+    assert.ok(existsSync(lock), "the holder's lock is still there");
+    assert.equal(hub.requestsTo('cdn', '/blobs/').filter((r) => r.method === 'GET').length, 0, 'nothing fetched while locked');
+
+    // The holder finishes (the lock goes away): the waiter goes on.
+    setTimeout(() => rmSync(lock), 300);
     const result = await download('org/tiny');
     assert.ok(readFileSync(join(result.folder, 'model.safetensors')).equals(WEIGHTS));
   });

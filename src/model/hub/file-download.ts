@@ -5,6 +5,7 @@
  * the size and hash the Hub announced (sha256 for LFS files, git's blob sha1 for small ones),
  * and only then renames the file into its snapshot folder. A file that fails its check is
  * deleted; a file interrupted by the network or a cancel keeps its `.part` for the next try.
+ * A `.part.lock` beside the partial keeps a second process from writing it at the same time.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -12,6 +13,7 @@ import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { RepoCache } from './cache';
 import { errorCode, HubError } from './errors';
+import { withFileLock } from './file-lock';
 import { abortError, asNetworkError, header, httpRequest, type HttpResponse } from './http';
 
 /** What the Hub announced about a file (from a HEAD request on its resolve URL). */
@@ -138,16 +140,43 @@ async function verify(partial: string, file: RemoteFile): Promise<number> {
   return size;
 }
 
-/** Downloads `file` into the snapshot of `options.commit`, or returns it when already there. */
+/** The file in the snapshot when it is complete there (as far as its size tells). */
+async function completed(finalPath: string, file: RemoteFile): Promise<DownloadedFile | undefined> {
+  const existing = await stat(finalPath).catch(() => undefined);
+  if (!existing?.isFile() || (file.size !== undefined && existing.size !== file.size)) return undefined;
+  return { path: finalPath, size: existing.size, transferred: 0 };
+}
+
+/**
+ * Downloads `file` into the snapshot of `options.commit`, or returns it when already there.
+ * One process at a time writes a given `.part` (file-lock.ts); a second one waits, reporting
+ * the first one's progress, and then finds the file in the snapshot.
+ */
 export async function downloadFile(file: RemoteFile, options: FileDownloadOptions): Promise<DownloadedFile> {
   const finalPath = options.cache.snapshotFile(options.commit, file.name);
-  const existing = await stat(finalPath).catch(() => undefined);
-  if (existing?.isFile() && (file.size === undefined || existing.size === file.size)) {
-    options.onBytes(existing.size);
-    return { path: finalPath, size: existing.size, transferred: 0 };
+  const done = await completed(finalPath, file);
+  if (done) {
+    options.onBytes(done.size);
+    return done;
   }
-
   const partial = options.cache.partialFile(partialKey(file, options.commit));
+  await mkdir(dirname(partial), { recursive: true });
+  return withFileLock(
+    `${partial}.lock`,
+    async () => {
+      const finished = await completed(finalPath, file); // by the holder we waited for
+      if (finished) {
+        options.onBytes(finished.size);
+        return finished;
+      }
+      return transfer(file, partial, finalPath, options);
+    },
+    { signal: options.signal, onWait: async () => options.onBytes(await sizeOnDisk(partial)) },
+  );
+}
+
+/** Fetches `file` into `partial` (resuming it), verifies it and renames it to `finalPath`. */
+async function transfer(file: RemoteFile, partial: string, finalPath: string, options: FileDownloadOptions): Promise<DownloadedFile> {
   let transferred = 0;
   let failures = 0;
   const retryOrThrow = async (error: unknown): Promise<void> => {
