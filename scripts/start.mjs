@@ -5,7 +5,8 @@
 //   3. starts code-server on 127.0.0.1:8080 (or the next free port) with BERT Lens installed
 //      (the repo folder linked into its extensions folder) and examples/ open, prints the URL,
 //      and runs until Ctrl-C.
-// `npm start -- --cli` or BERT_LENS_NO_BROWSER=1: no editor; prints a CLI fill-mask report.
+// `npm start -- --cli` or BERT_LENS_NO_BROWSER=1: no editor; prints a CLI report: fill-mask, two
+//   NSP pairs, the sentiment head and `analyze` of examples/essay.md, on the bundled model.
 //   Options: --port N (preferred port, default 8080), --cli.
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -25,13 +26,21 @@ ensureNodeModules();
 run('node', ['esbuild.mjs'], 'build');
 
 if (args.cli || process.env.BERT_LENS_NO_BROWSER === '1') {
-  const sentence = 'the [MASK] sat on the mat .';
-  console.log(`\n> node dist/cli.js fill-mask --json "${sentence}"`);
-  const result = spawnSync(process.execPath, ['dist/cli.js', 'fill-mask', '--json', sentence], {
-    cwd: paths.repoRoot,
-    stdio: 'inherit',
-  });
-  process.exit(result.status ?? 1);
+  // One run of each analysis on the bundled model, as a person would type them.
+  const commands = [
+    ['fill-mask', 'the [MASK] sat on the mat .'],
+    ['nsp', 'The storm knocked out the power.', 'We lit candles and waited for morning.'],
+    ['nsp', 'The storm knocked out the power.', 'Photosynthesis takes place in the chloroplasts.'],
+    ['classify', '--head', 'sentiment', 'a wonderful , moving film .'],
+    ['analyze', 'examples/essay.md'],
+  ];
+  let status = 0;
+  for (const command of commands) {
+    console.log(`\n> bert-lens ${command.map((a) => (a.includes(' ') ? JSON.stringify(a) : a)).join(' ')}`);
+    const result = spawnSync(process.execPath, ['dist/cli.js', ...command], { cwd: paths.repoRoot, stdio: 'inherit' });
+    status ||= result.status ?? 1;
+  }
+  process.exit(status);
 }
 
 ensureInstalled();
