@@ -15,7 +15,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import type { InitializationOptions } from '../protocol';
+import { IGNORE_WORD_COMMAND, type InitializationOptions } from '../protocol';
 import { documentLanguages } from '../server/comment-ranges';
 import type { Config } from './config';
 
@@ -32,6 +32,7 @@ export function createClient(context: vscode.ExtensionContext, config: Config, l
   const initializationOptions: InitializationOptions = {
     settings: config.serverSettings(),
     extensionPath: context.extensionPath,
+    ignoreWordCommand: IGNORE_WORD_COMMAND,
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: documentSelector(config),

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { analyzeDocument, openPanel } from './commands/panel';
 import { checkCoherence, compareSentencePair } from './commands/coherence';
 import { classifySelection, trainClassifier } from './commands/classify';
+import { ignoreWord } from './commands/ignore-word';
 import { importModel, selectModel } from './commands/model';
 import { predictMaskedWords } from './commands/predict';
 import { suggestReplacements } from './commands/replacements';
@@ -33,6 +34,8 @@ export const COMMANDS: Readonly<Record<string, CommandFactory>> = Object.freeze(
   'bertLens.showLog': showLog,
   'bertLens.restartServer': restartServer,
   'bertLens.openExample': openExample,
+  // The "Ignore …" quick fix of unlikely-word diagnostics (protocol IGNORE_WORD_COMMAND).
+  'bertLens.ignoreWord': ignoreWord,
 });
 
 export function registerCommands(ctx: Ctx): vscode.Disposable[] {

@@ -79,6 +79,8 @@ export interface DiagnosticsSettings {
   debounceMs: number;
   /** Files longer than this (characters) are not scanned; one information diagnostic says so. Default 200,000. */
   maxFileSize?: number;
+  /** Words never reported as unlikely, compared case-insensitively (names, jargon). Default none. */
+  ignoredWords?: string[];
 }
 
 export const DEFAULT_SETTINGS: BertLensSettings = {
@@ -99,14 +101,24 @@ export const DEFAULT_SETTINGS: BertLensSettings = {
     maxPerFile: 50,
     debounceMs: 800,
     maxFileSize: 200_000,
+    ignoredWords: [],
   },
 };
+
+/**
+ * The client command that adds a word to `bertLens.diagnostics.ignoredWords`, with arguments
+ * (word: string, documentUri: string). A client that has it says so in
+ * `InitializationOptions.ignoreWordCommand`; unlikely-word diagnostics then get an "Ignore" fix.
+ */
+export const IGNORE_WORD_COMMAND = 'bertLens.ignoreWord';
 
 /** Passed by the client in `initializationOptions`. */
 export interface InitializationOptions {
   settings: BertLensSettings;
   /** Absolute path of the extension (to resolve bundled models). */
   extensionPath: string;
+  /** The client's ignore-word command (IGNORE_WORD_COMMAND), when it has one. */
+  ignoreWordCommand?: string;
 }
 
 /** client → server: predict every `[MASK]` in `text`. */

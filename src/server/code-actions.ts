@@ -1,6 +1,8 @@
 /**
  * Code actions: quick fixes replacing an `unlikely-word` diagnostic's word with each of its
- * alternatives (taken from the diagnostic's data: no model run), and, when the user asks for
+ * alternatives (taken from the diagnostic's data: no model run), plus "Ignore" (the client's
+ * command adding the word to `bertLens.diagnostics.ignoredWords`, when the client has one:
+ * a setting lives in the client), and, when the user asks for
  * code actions (not the automatic light-bulb query), "Replace with …" rewrites of the word at
  * the cursor or the selected words, from the model's whole-word replacements. Each action is
  * one TextEdit in a WorkspaceEdit, so the editor undoes it in one step.
@@ -32,7 +34,7 @@ export async function provideCodeActions(ctx: ServerContext, params: CodeActionP
 
   const actions: CodeAction[] = [];
   if (wants(CodeActionKind.QuickFix)) {
-    for (const diagnostic of params.context.diagnostics) actions.push(...quickFixes(document, diagnostic));
+    for (const diagnostic of params.context.diagnostics) actions.push(...quickFixes(document, diagnostic, ctx.ignoreWordCommand));
   }
   const invoked = params.context.triggerKind !== CodeActionTriggerKind.Automatic;
   if (invoked && wants(CodeActionKind.RefactorRewrite)) {
@@ -46,16 +48,21 @@ export async function provideCodeActions(ctx: ServerContext, params: CodeActionP
   return actions;
 }
 
-function quickFixes(document: TextDocument, diagnostic: Diagnostic): CodeAction[] {
+function quickFixes(document: TextDocument, diagnostic: Diagnostic, ignoreWordCommand: string | undefined): CodeAction[] {
   const data = diagnostic.data as UnlikelyWordData | undefined;
   if (diagnostic.source !== DIAGNOSTIC_SOURCE || diagnostic.code !== UNLIKELY_WORD || data?.kind !== 'unlikely-word') return [];
-  return data.alternatives.map((alternative, i) => ({
+  const fixes: CodeAction[] = data.alternatives.map((alternative, i) => ({
     title: `Replace "${data.word}" with "${alternative.text}" (${formatPercent(alternative.probability)})`,
     kind: CodeActionKind.QuickFix,
     diagnostics: [diagnostic],
     isPreferred: i === 0,
     edit: { changes: { [document.uri]: [{ range: diagnostic.range, newText: alternative.text }] } },
   }));
+  if (ignoreWordCommand) {
+    const title = `Ignore "${data.word}" in BERT Lens diagnostics`;
+    fixes.push({ title, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], command: { title, command: ignoreWordCommand, arguments: [data.word, document.uri] } });
+  }
+  return fixes;
 }
 
 async function replaceWith(

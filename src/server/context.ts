@@ -27,6 +27,8 @@ export class ServerContext {
   host: ModelHost | undefined;
   settings!: SettingsStore;
   packageRoot: string;
+  /** The client's command that ignores a word in diagnostics (InitializationOptions), if any. */
+  ignoreWordCommand: string | undefined;
   readonly queue: ModelQueue;
   private readonly regions = new Map<string, Regions>();
 

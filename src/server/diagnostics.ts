@@ -2,7 +2,7 @@
  * Opt-in diagnostics (`bertLens.diagnostics.enabled`): words the model finds very unlikely
  * (code `unlikely-word`, with alternatives in `data` for the quick fixes) and weak transitions
  * between consecutive sentences of a paragraph (code `weak-transition`, next-sentence
- * prediction). Scans are debounced after edits, run sentence chunk by sentence chunk in the
+ * prediction). Words in `bertLens.diagnostics.ignoredWords` are never reported. Scans are debounced after edits, run sentence chunk by sentence chunk in the
  * background lane of the queue (hovers go first), stop as soon as the document changes, and
  * reuse per-sentence results (surprisal's sentence cache, plus caches of alternatives and
  * sentence-pair scores here), so an edit re-scores only the sentences it touched. In code files
@@ -111,8 +111,9 @@ export class DiagnosticsScheduler {
       sentenceCount = sentences.length;
       const scores = await this.scanWords(text, sentences, job);
       words = scores.length;
+      const ignored = new Set((options.ignoredWords ?? []).map((w) => w.toLocaleLowerCase()));
       const unlikely = scores
-        .filter((s) => s.score.probability < options.unlikelyWordThreshold && !s.score.punctuation)
+        .filter((s) => s.score.probability < options.unlikelyWordThreshold && !s.score.punctuation && !ignored.has(s.score.text.toLocaleLowerCase()))
         .sort((a, b) => a.score.probability - b.score.probability)
         .slice(0, options.maxPerFile);
       const weak = options.maxPerFile === 0 ? [] : await this.weakTransitions(sentences, options.weakTransitionThreshold, job);

@@ -35,6 +35,7 @@ export function startServer(connection: Connection, defaultPackageRoot: string):
     ctx.settings.canPull = params.capabilities.workspace?.configuration === true;
     dynamicConfiguration = params.capabilities.workspace?.didChangeConfiguration?.dynamicRegistration === true;
     ctx.packageRoot = options.extensionPath ?? defaultPackageRoot;
+    ctx.ignoreWordCommand = typeof options.ignoreWordCommand === 'string' ? options.ignoreWordCommand : undefined;
     ctx.host = new ModelHost(ctx.settings.initial, ctx.packageRoot, (message) => ctx.log(message), (status) =>
       void connection.sendNotification(StatusNotification, status),
     );

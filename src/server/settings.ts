@@ -104,6 +104,9 @@ function sanitise(s: BertLensSettings, base: BertLensSettings): BertLensSettings
       maxPerFile: Math.round(number(d.maxPerFile, bd.maxPerFile, 0, 10_000)),
       debounceMs: Math.round(number(d.debounceMs, bd.debounceMs, 0, 60_000)),
       maxFileSize: Math.round(number(d.maxFileSize, bd.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, 0, 50_000_000)),
+      ignoredWords: Array.isArray(d.ignoredWords)
+        ? d.ignoredWords.filter((w): w is string => typeof w === 'string' && w.trim() !== '').map((w) => w.trim())
+        : (bd.ignoredWords ?? []),
     },
   };
 }

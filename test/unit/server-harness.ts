@@ -37,7 +37,8 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(settings: unknown, capabilities: ClientCapabilities = {}): Promise<TestServer> {
+/** `initializationOptions` beyond `settings` (e.g. `ignoreWordCommand`) go in `extraOptions`. */
+export async function startTestServer(settings: unknown, capabilities: ClientCapabilities = {}, extraOptions: object = {}): Promise<TestServer> {
   const cache = mkdtempSync(join(tmpdir(), 'bert-lens-server-cache-'));
   const child = spawn('node', [join(root, 'dist', 'cli.js'), 'serve', '--stdio'], {
     cwd: root,
@@ -63,7 +64,7 @@ export async function startTestServer(settings: unknown, capabilities: ClientCap
     rootUri: null,
     capabilities,
     // The tiny fixture unless a test names a model: these tests check mechanics, not guesses.
-    initializationOptions: { settings: { model: 'tiny-random', ...(settings as object) } },
+    initializationOptions: { settings: { model: 'tiny-random', ...(settings as object) }, ...extraOptions },
   });
   await connection.sendNotification(InitializedNotification.type, {});
 

@@ -138,6 +138,40 @@ test('diagnostics: published after didOpen when enabled, capped, updated after d
   await c.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
 });
 
+test('ignoredWords: an "Ignore" fix for clients with the command; ignored words are not reported, in any case', async () => {
+  const other = await startTestServer({ diagnostics: DIAGNOSTICS }, {}, { ignoreWordCommand: 'test.ignoreWord' });
+  try {
+    await other.ready;
+    const uri = 'file:///tmp/ignored.md';
+    await other.open(uri, 'The cat sat on the mat. The dog ran in the park. Birds sing in the morning.\n');
+    const first = await other.diagnostics(uri, (p) => p.diagnostics.some((d) => d.code === 'unlikely-word'));
+    const target = first.diagnostics.find((d) => d.code === 'unlikely-word')!;
+    const word = (target.data as UnlikelyWordData).word;
+    const actions = (await other.connection.sendRequest(CodeActionRequest.type, {
+      textDocument: { uri },
+      range: target.range,
+      context: { diagnostics: [target], only: ['quickfix'] },
+    })) as CodeAction[];
+    const ignore = actions.at(-1)!;
+    assert.equal(actions.length, (target.data as UnlikelyWordData).alternatives.length + 1);
+    assert.equal(ignore.title, `Ignore "${word}" in BERT Lens diagnostics`);
+    assert.equal(ignore.edit, undefined, 'ignoring a word does not edit the document');
+    assert.deepEqual(ignore.command, { title: ignore.title, command: 'test.ignoreWord', arguments: [word, uri] });
+
+    // What the command does in VS Code: the word goes into the setting (here in upper case).
+    const mark = other.published.length;
+    await other.connection.sendNotification(DidChangeConfigurationNotification.type, {
+      settings: { bertLens: { diagnostics: { ...DIAGNOSTICS, ignoredWords: [word.toUpperCase(), 42, ''] } } },
+    });
+    const after = await other.diagnostics(uri, () => true, mark);
+    const words = after.diagnostics.filter((d) => d.code === 'unlikely-word').map((d) => (d.data as UnlikelyWordData).word.toLowerCase());
+    assert.ok(!words.includes(word.toLowerCase()), `"${word}" is still reported: ${words.join(', ')}`);
+    assert.ok(after.diagnostics.length > 0, 'the other findings stay');
+  } finally {
+    await other.stop();
+  }
+});
+
 test('"Replace with…" on the word at the cursor: rewrites replacing exactly that word', async () => {
   const uri = 'file:///tmp/replace.md';
   await server.open(uri, 'Hello there.\nThe quick fox jumps.\n');

@@ -1,8 +1,8 @@
 // Diagnostics and quick fixes as the editor sees them: with bertLens.diagnostics.enabled, a
 // clearly wrong word gets a BERT Lens diagnostic; vscode.executeCodeActionProvider offers quick
 // fixes that replace exactly that word, as one undoable edit; "Replace with…" rewrites come when
-// asked for; the severity, threshold, per-file and file-size settings apply; turning diagnostics
-// off clears them.
+// asked for; the "Ignore" fix stores the word in bertLens.diagnostics.ignoredWords; the severity,
+// threshold, per-file and file-size settings apply; turning diagnostics off clears them.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import { closeAllEditors, readyApi, showDocument, waitFor } from './bert-lens';
@@ -72,6 +72,28 @@ suite('diagnostics and quick fixes', () => {
     assert.strictEqual(doc.getText(), `${SENTENCE.replace(WRONG, replacement)}\n`);
     await vscode.commands.executeCommand('undo');
     assert.strictEqual(doc.getText(), `${SENTENCE}\n`, 'one undo did not restore the text');
+  });
+
+  test('the "Ignore" quick fix adds the word to bertLens.diagnostics.ignoredWords: the finding goes, the text stays', async () => {
+    const { doc, diagnostic } = await openSentence();
+    const ignore = (await codeActions(doc.uri, diagnostic.range, vscode.CodeActionKind.QuickFix.value)).find((a) => a.title === `Ignore "${WRONG}" in BERT Lens diagnostics`);
+    assert.ok(ignore?.command, 'no "Ignore" quick fix');
+    assert.strictEqual(ignore.edit, undefined, 'the Ignore fix must not edit the document');
+    const target = await vscode.commands.executeCommand<vscode.ConfigurationTarget>(ignore.command.command, ...(ignore.command.arguments ?? []));
+    try {
+      const stored = config().inspect<string[]>('diagnostics.ignoredWords');
+      const where = target === vscode.ConfigurationTarget.Global ? stored?.globalValue : stored?.workspaceValue;
+      assert.deepStrictEqual(where, [WRONG], `stored in the ${vscode.ConfigurationTarget[target]} settings`);
+      await waitFor(() => !bertLensDiagnostics(doc.uri).some((d) => doc.getText(d.range) === WRONG), 60_000, `no diagnostic on "${WRONG}"`);
+      assert.strictEqual(doc.getText(), `${SENTENCE}\n`);
+      // Again: the word is not added twice.
+      await vscode.commands.executeCommand(ignore.command.command, WRONG.toUpperCase(), doc.uri.toString());
+      const again = config().inspect<string[]>('diagnostics.ignoredWords');
+      assert.deepStrictEqual(target === vscode.ConfigurationTarget.Global ? again?.globalValue : again?.workspaceValue, [WRONG]);
+    } finally {
+      await config().update('diagnostics.ignoredWords', undefined, target);
+    }
+    await waitFor(() => bertLensDiagnostics(doc.uri).find((d) => doc.getText(d.range) === WRONG), 60_000, 'the finding back once the word is no longer ignored');
   });
 
   test('"Replace with…" rewrites are offered for the word at the cursor when asked for', async () => {
