@@ -16,7 +16,7 @@ import {
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import { IGNORE_WORD_COMMAND, type InitializationOptions } from '../protocol';
-import { documentLanguages } from '../server/comment-ranges';
+import { documentLanguages } from '../protocol/comment-languages';
 import type { Config } from './config';
 
 /** The client restarts a crashed server, but not more than this many times in `CRASH_WINDOW_MS`. */

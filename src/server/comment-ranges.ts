@@ -14,6 +14,7 @@
  * literals, nested block comments or heredocs, where it may misplace a comment boundary.
  * Linear in the text's length.
  */
+import { type CommentLanguage } from '../protocol/comment-languages';
 
 interface CommentSyntax {
   line?: readonly string[];
@@ -37,7 +38,8 @@ const SHELL: CommentSyntax = { line: ['#'], quotes: ['"', "'"], lineAtWordStart:
 const DASH: CommentSyntax = { line: ['--'], quotes: ["'", '"'] };
 const MARKUP: CommentSyntax = { block: [['<!--', '-->']] };
 
-const SYNTAX: Record<string, CommentSyntax> = {
+/** One syntax per language of COMMENT_LANGUAGES, no more, no less (the type makes sure). */
+const SYNTAX: Record<CommentLanguage, CommentSyntax> = {
   typescript: JS_LIKE,
   typescriptreact: JS_LIKE,
   javascript: JS_LIKE,
@@ -89,18 +91,9 @@ const SYNTAX: Record<string, CommentSyntax> = {
   svelte: { ...JS_LIKE, block: [['/*', '*/'], ['<!--', '-->']] },
 };
 
-/** The language ids whose comments BERT Lens reads (for the client's document selector too). */
-export const COMMENT_LANGUAGES: readonly string[] = Object.keys(SYNTAX);
+export { COMMENT_LANGUAGES, documentLanguages } from '../protocol/comment-languages';
 
-/**
- * The language ids a client should send to the server: `languages`, plus, when `comments` is
- * on, every comment language not among them (the client's document selector).
- */
-export function documentLanguages(languages: readonly string[], comments: boolean): string[] {
-  return comments ? [...languages, ...COMMENT_LANGUAGES.filter((l) => !languages.includes(l))] : [...languages];
-}
-
-export function hasCommentSyntax(languageId: string): boolean {
+export function hasCommentSyntax(languageId: string): languageId is CommentLanguage {
   return Object.prototype.hasOwnProperty.call(SYNTAX, languageId);
 }
 
@@ -114,8 +107,8 @@ export interface CommentRange {
 
 /** The comments of `text` in language `languageId`, in order; [] for a language it does not know. */
 export function findComments(text: string, languageId: string): CommentRange[] {
+  if (!hasCommentSyntax(languageId)) return [];
   const syntax = SYNTAX[languageId];
-  if (!syntax) return [];
   const blocks = [...(syntax.block ?? [])].sort((a, b) => b[0].length - a[0].length);
   const lines = [...(syntax.line ?? [])].sort((a, b) => b.length - a.length);
   const multiline = [...(syntax.multilineQuotes ?? [])].sort((a, b) => b.length - a.length);

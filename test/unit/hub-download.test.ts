@@ -15,7 +15,7 @@ import { after, afterEach, before, beforeEach, describe, test } from 'node:test'
 import { assertCacheOutside, defaultCacheRoot } from '../../src/model/hub/cache';
 import { downloadCheckpoint, type DownloadProgress } from '../../src/model/hub/download';
 import { HubError } from '../../src/model/hub/errors';
-import { hubIdFromModelSpec, parseHubId, validateRepoFileName } from '../../src/model/hub/hub-id';
+import { hubIdFromModelSpec, parseHubId, validateRepoFileName } from '../../src/protocol/hub-id';
 import { deterministicBytes, MockHub, type MockRepo, sha256Hex } from '../support/mock-hub';
 
 const FIXTURE = resolve(__dirname, '../../test/fixtures/tiny-bert');

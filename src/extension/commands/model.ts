@@ -5,8 +5,8 @@
  * globalState. Failures are notifications with Show Log / Select Model / Restart Server.
  */
 import * as vscode from 'vscode';
-import { BUNDLED_MODELS, DEFAULT_MODEL } from '../../model/bundled';
-import { parseHubId } from '../../model/hub/hub-id';
+import { BUNDLED_MODELS, DEFAULT_MODEL } from '../../protocol/bundled-models';
+import { parseHubId } from '../../protocol/hub-id';
 import type { StatusResult } from '../../protocol';
 import type { Ctx } from '../context';
 import { showError } from '../server-call';

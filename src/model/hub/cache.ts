@@ -16,7 +16,7 @@ import { mkdir, readFile, readdir, rename, rm, rmdir, stat, writeFile } from 'no
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { HubError } from './errors';
-import { type HubId, validateRepoFileName } from './hub-id';
+import { type HubId, validateRepoFileName } from '../../protocol/hub-id';
 
 /** The bert-lens cache root: `BERT_LENS_CACHE`, else the platform's per-user cache folder. */
 export function defaultCacheRoot(

@@ -27,7 +27,7 @@ import {
   repoPath,
   validateRepoFileName,
   withRevision,
-} from './hub-id';
+} from '../../protocol/hub-id';
 
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';
 const DEFAULT_TIMEOUT_MS = 30_000;

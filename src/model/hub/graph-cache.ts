@@ -22,7 +22,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { join, relative } from 'node:path';
 import { defaultCacheRoot } from './cache';
 import { HubError } from './errors';
-import { validateRepoFileName } from './hub-id';
+import { validateRepoFileName } from '../../protocol/hub-id';
 
 /** What a compiled graph depends on. */
 export interface GraphCacheKeyParts {

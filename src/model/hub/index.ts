@@ -28,4 +28,4 @@ export {
   parseHubId,
   repoPath,
   validateRepoFileName,
-} from './hub-id';
+} from '../../protocol/hub-id';

@@ -1,6 +1,8 @@
 /**
  * Hugging Face Hub ids (`org/name[@revision]`, or a bare legacy `name[@revision]` when the
- * caller says the text is a Hub id) and the names of files inside a Hub repository.
+ * caller says the text is a Hub id) and the names of files inside a Hub repository. In the
+ * protocol because both sides read them: the client checks what the user types, the server's
+ * downloader (src/model/hub) builds URLs and cache paths from them.
  * Everything that later becomes part of a URL or of a cache path is validated here, so no id,
  * revision or file name can climb out of the cache folder or smuggle in URL syntax.
  *
