@@ -1,5 +1,5 @@
 /**
- * The dependency rules of src/ (README, "Layout"), checked on every import of every source file:
+ * The dependency rules of src/ (README, "Development"), checked on every import of every source file:
  * the extension talks to the rest only through src/protocol; the engine and the model code
  * never import `vscode`, the LSP libraries, the server, the extension or the CLI; the server
  * never imports the extension or the CLI; the protocol imports engine and model code for types
