@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { describe, test } from 'node:test';
-import { splitSentences, type SentenceSplit } from '../../src/engine/sentences';
+import { segmentsOf, splitSentences, type SentenceSplit } from '../../src/engine/sentences';
 
 const texts = (split: SentenceSplit) => split.sentences.map((s) => s.text);
 
@@ -163,5 +163,49 @@ describe('Markdown', () => {
     assert.deepEqual(texts(broken), ['First part.', 'Second part.']);
     assert.notEqual(broken.sentences[0].paragraph, broken.sentences[1].paragraph);
     assert.ok(broken.paragraphs.every((p) => p.kind === 'text'));
+  });
+});
+
+describe('long paragraphs (segmenter windows)', () => {
+  const FRAGMENTS = [
+    'The cat sat on the mat.', 'Dr. Smith arrived at 3.14 p.m. and left.', '"Yes." she said.', 'Wait... what?', 'Wow!',
+    'The U.S.A. is large.', 'Apples, pears etc. and more.', '这是一个句子。', 'Is it (really) done?', 'It costs $4.50, e.g. for tea.',
+    'He wrote: "Stop!" Then he left.', 'Version 2.0.1 is out.', '', 'A line\nwrapped here.', 'No end mark here',
+  ];
+  /** A deterministic mix of the fragments, `length` characters or a little more. */
+  function mixed(length: number, seed: number): string {
+    let state = seed;
+    const parts: string[] = [];
+    let size = 0;
+    while (size < length) {
+      state = (state * 1103515245 + 12345) % 2 ** 31;
+      const part = FRAGMENTS[state % FRAGMENTS.length];
+      parts.push(part);
+      size += part.length + 1;
+    }
+    return parts.join(' ');
+  }
+
+  test('reading in windows gives the same segments as one call, for any window', () => {
+    const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
+    const text = mixed(30_000, 7);
+    const whole = [...segmenter.segment(text)].map(({ segment, index }) => [index, segment]);
+    for (const window of [40, 64, 300, 2_000, 50_000]) {
+      const windowed = [...segmentsOf(segmenter, text, window)].map(({ segment, index }) => [index, segment]);
+      assert.deepEqual(windowed, whole, `window ${window}`);
+    }
+    // One sentence longer than the window: the window grows.
+    const long = `${'word '.repeat(200)}end. Next one.`;
+    assert.deepEqual([...segmentsOf(segmenter, long, 50)].map((s) => s.segment), [...segmenter.segment(long)].map((s) => s.segment));
+  });
+
+  test('a 300 KB paragraph without blank lines is split whole (windows keep it fast)', (t) => {
+    const text = mixed(300_000, 11);
+    const started = performance.now();
+    const split = splitSentences(text);
+    t.diagnostic(`300 KB paragraph: ${split.sentences.length} sentences in ${(performance.now() - started).toFixed(0)} ms`);
+    assert.equal(split.paragraphs.length, 1);
+    assert.ok(split.sentences.length > 10_000);
+    assert.equal(split.sentences.at(-1)!.range[1], text.trimEnd().length);
   });
 });
