@@ -9,7 +9,7 @@
  *   // masks[0] = { range: [25, 31], predictions: [{ token: 'paris', id: 3000, score: 0.41 }, ...] }
  */
 import type { BertModel } from './session';
-import { checkedTopK, topPredictions } from './probabilities';
+import { checkedTopK, logitRows, topPredictions } from './probabilities';
 import type { EncodedInput, FillMaskResult, MaskPredictions } from './types';
 
 // The softmax / top-k helpers moved to probabilities.ts (shared with replacements and surprisal).
@@ -98,21 +98,12 @@ export async function fillMaskSettled(
       chunk.map((i) => encoded[i]),
       { outputs: ['mlm_logits'], mlmPositions: chunk.map((i) => maskPositions[i]) },
     );
-    const logits = outputs.mlm_logits;
-    const vocabSize = logits.dims[2];
-    if (vocabSize !== model.tokenizer.vocabSize) {
-      throw new Error(`mlm_logits has ${vocabSize} columns, the vocabulary ${model.tokenizer.vocabSize} tokens`);
-    }
+    const rowOf = logitRows(outputs.mlm_logits, numPositions, model.tokenizer.vocabSize);
     const masksOf = (textIndex: number, b: number): MaskPredictions[] =>
-      maskPositions[textIndex].map((position, j) => {
-        const rowStart = (b * numPositions + j) * vocabSize;
-        return {
-          range: encoded[textIndex].offsets[position],
-          predictions: topPredictions(logits.data.subarray(rowStart, rowStart + vocabSize), topK, (id) =>
-            model.tokenizer.idToToken(id),
-          ),
-        };
-      });
+      maskPositions[textIndex].map((position, j) => ({
+        range: encoded[textIndex].offsets[position],
+        predictions: topPredictions(rowOf(b, j), topK, (id) => model.tokenizer.idToToken(id)),
+      }));
     const chunkMasks = chunk.map(masksOf);
     const latencyMs = tokenizeMs + performance.now() - chunkStarted;
     chunk.forEach((textIndex, b) => {

@@ -50,7 +50,7 @@ export interface ModelFolder {
   onnxPath: string;
   config: BertConfig;
   tokenizer: TokenizerSettings;
-  /** Number of lines (tokens) in vocab.txt; equals `config.vocabSize`. */
+  /** Number of lines (tokens) in vocab.txt; at most `config.vocabSize` (more is a padded table). */
   vocabLines: number;
 }
 
@@ -93,9 +93,11 @@ export async function readModelFolder(dir: string, options: ReadModelFolderOptio
     throw new ModelFolderError(missingOrUnreadable(vocabPath, error), vocabPath);
   });
   const vocabLines = parseVocabText(vocabText).length;
-  if (vocabLines !== config.vocabSize) {
+  // Fewer lines than vocab_size is a padded embedding table (the rows past vocab.txt have no
+  // token: see logitRows); more lines would give ids that have no embedding.
+  if (vocabLines > config.vocabSize) {
     throw new ModelFolderError(
-      `${vocabPath} has ${vocabLines} tokens but ${configPath} says vocab_size is ${config.vocabSize}`,
+      `${vocabPath} has ${vocabLines} tokens but ${configPath} says vocab_size is ${config.vocabSize}: ids past ${config.vocabSize - 1} would have no embedding`,
       vocabPath,
     );
   }

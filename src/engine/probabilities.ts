@@ -7,6 +7,27 @@
 import type { BertTokenizer } from './tokenizer';
 import type { TokenPrediction } from './types';
 
+/**
+ * Reads the rows of an `mlm_logits` tensor [batch, positions, columns] as scores over the
+ * vocabulary's `vocabularySize` tokens. A checkpoint may pad vocab_size past its vocab.txt
+ * (to a multiple of 8 or 64, for faster matrix products): the padding columns have no token,
+ * so they are left out and probabilities are taken over real tokens only.
+ */
+export function logitRows(
+  logits: { dims: readonly number[]; data: Float32Array },
+  numPositions: number,
+  vocabularySize: number,
+): (batchIndex: number, position: number) => Float32Array {
+  const columns = logits.dims[2];
+  if (columns < vocabularySize) {
+    throw new Error(`mlm_logits has ${columns} columns, fewer than the vocabulary's ${vocabularySize} tokens`);
+  }
+  return (b, j) => {
+    const start = (b * numPositions + j) * columns;
+    return logits.data.subarray(start, start + vocabularySize);
+  };
+}
+
 /** Throws unless `topK` is a positive integer; caps it at the vocabulary size. */
 export function checkedTopK(topK: number, vocabSize: number): number {
   if (!Number.isInteger(topK) || topK < 1) throw new Error(`topK must be a positive integer, got ${topK}`);

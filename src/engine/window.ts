@@ -10,6 +10,7 @@
  *   const [start, end] = windowAround(doc, first, first + 1, 128);
  *   const { input, slotStarts } = buildWindowInput(model.tokenizer, doc, [start, end], [{ start: first, end: first + 1, ids: [maskId] }]);
  */
+import { logitRows } from './probabilities';
 import type { BertModel } from './session';
 import type { BertTokenizer } from './tokenizer';
 import type { EncodedInput } from './types';
@@ -293,16 +294,9 @@ export async function runMaskedJobs(
       { outputs: ['mlm_logits'], mlmPositions: chunk.map((i) => jobs[i].positions) },
     );
     runs++;
-    const logits = outputs.mlm_logits;
-    const vocabSize = logits.dims[2];
-    if (vocabSize !== model.tokenizer.vocabSize) {
-      throw new Error(`mlm_logits has ${vocabSize} columns, the vocabulary ${model.tokenizer.vocabSize} tokens`);
-    }
+    const rowOf = logitRows(outputs.mlm_logits, numPositions, model.tokenizer.vocabSize);
     chunk.forEach((job, b) => {
-      jobs[job].positions.forEach((_, j) => {
-        const rowStart = (b * numPositions + j) * vocabSize;
-        onRow(job, j, logits.data.subarray(rowStart, rowStart + vocabSize));
-      });
+      jobs[job].positions.forEach((_, j) => onRow(job, j, rowOf(b, j)));
     });
   }
   return runs;

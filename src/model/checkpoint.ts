@@ -194,9 +194,10 @@ async function inspect(dir: string): Promise<{ info: CheckpointInfo; stored: Map
   } else {
     throw new CheckpointError(`${absDir} has neither vocab.txt nor tokenizer.json, so its vocabulary is unknown`, absDir);
   }
-  if (vocab.length !== config.vocabSize) {
+  // Fewer tokens than vocab_size: the embedding table is padded (e.g. to a multiple of 8).
+  if (vocab.length > config.vocabSize) {
     throw new CheckpointError(
-      `${vocabSource.path} has ${vocab.length} tokens but config.json says vocab_size is ${config.vocabSize}`,
+      `${vocabSource.path} has ${vocab.length} tokens but config.json says vocab_size is ${config.vocabSize}: ids past ${config.vocabSize - 1} would have no embedding`,
       vocabSource.path,
     );
   }

@@ -5,7 +5,7 @@
  * ordering, top-k, batching, errors).
  */
 import { strict as assert } from 'node:assert';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -89,11 +89,11 @@ describe('model folders', () => {
     await assert.rejects(loadModel(noConfig), { message: `Missing model file: ${join(noConfig, 'config.json')}` });
   });
 
-  test('a vocab.txt that disagrees with vocab_size, or a broken config.json, is refused', async () => {
+  test('a vocab.txt longer than vocab_size, or a broken config.json, is refused', async () => {
     const wrongSize = copyFixture('wrong-size');
-    writeFileSync(join(wrongSize, 'vocab.txt'), '[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n');
+    writeFileSync(join(wrongSize, 'vocab.txt'), `${readFileSync(join(FIXTURE_DIR, 'vocab.txt'), 'utf8')}extra\n`);
     await assert.rejects(readModelFolder(wrongSize), {
-      message: `${join(wrongSize, 'vocab.txt')} has 5 tokens but ${join(wrongSize, 'config.json')} says vocab_size is 30522`,
+      message: `${join(wrongSize, 'vocab.txt')} has 30523 tokens but ${join(wrongSize, 'config.json')} says vocab_size is 30522: ids past 30521 would have no embedding`,
     });
     const badJson = copyFixture('bad-json');
     writeFileSync(join(badJson, 'config.json'), '{"vocab_size": ');
@@ -101,6 +101,33 @@ describe('model folders', () => {
     const noVocabSize = copyFixture('no-vocab-size');
     writeFileSync(join(noVocabSize, 'config.json'), JSON.stringify({ hidden_size: 32, num_attention_heads: 2 }));
     await assert.rejects(readModelFolder(noVocabSize), (e: Error) => e.message.includes(join(noVocabSize, 'config.json')) && /vocab_size/.test(e.message));
+  });
+});
+
+describe('a vocab_size padded past vocab.txt', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'bert-lens-padded-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('the padding columns are left out: same ranking, probabilities renormalised over real tokens', async () => {
+    // The fixture with its last 100 vocab.txt lines removed: 30,422 tokens, an embedding table of 30,522 rows.
+    const padded = join(dir, 'padded');
+    mkdirSync(padded);
+    for (const file of ['config.json', 'model.onnx']) copyFileSync(join(FIXTURE_DIR, file), join(padded, file));
+    const lines = readFileSync(join(FIXTURE_DIR, 'vocab.txt'), 'utf8').split('\n').filter((l) => l !== '');
+    writeFileSync(join(padded, 'vocab.txt'), `${lines.slice(0, -100).join('\n')}\n`);
+    assert.equal((await readModelFolder(padded)).vocabLines, VOCAB_SIZE - 100);
+
+    const text = 'the [MASK] sat on the mat .';
+    const full = (await fillMask(await loadModel(FIXTURE_DIR, { executionProvider: 'cpu' }), text, { topK: 200 })).masks[0].predictions;
+    const got = (await fillMask(await loadModel(padded, { executionProvider: 'cpu' }), text, { topK: 200 })).masks[0].predictions;
+    assert.ok(got.every((p) => p.id < VOCAB_SIZE - 100), 'no prediction is a padding column');
+    const kept = full.filter((p) => p.id < VOCAB_SIZE - 100);
+    assert.deepEqual(got.slice(0, kept.length).map((p) => p.id), kept.map((p) => p.id), 'the same ranking over real tokens');
+    const ratios = kept.map((p, i) => got[i].score / p.score);
+    assert.ok(ratios.every((r) => r >= 1 && Math.abs(r - ratios[0]) < 1e-4 * ratios[0]), `one renormalising factor: ${ratios.slice(0, 3).join(', ')}`);
   });
 });
 

@@ -5,7 +5,7 @@
  * fails with clear messages for bad sources.
  */
 import { strict as assert } from 'node:assert';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -63,6 +63,21 @@ describe('bert-lens import', () => {
     assert.ok(report.parameters > 30_000 && report.parameters < 100_000, String(report.parameters));
     assert.equal(report.layerMeans, true);
     assert.ok(existsSync(join(work, 'classifier', 'tokenizer_config.json')));
+  });
+
+  test('a vocab_size padded past vocab.txt imports and predicts only real tokens; a longer vocab.txt is refused', async () => {
+    const dir = join(work, 'padded-checkpoint');
+    cpSync(join(FIXTURES, 'legacy-pretraining'), dir, { recursive: true });
+    const vocab = readFileSync(join(dir, 'vocab.txt'), 'utf8').split('\n').filter((l) => l !== '');
+    writeFileSync(join(dir, 'vocab.txt'), `${vocab.slice(0, -8).join('\n')}\n`);
+    assert.equal(await runImport([dir, '--out', join(work, 'padded')], context().ctx), 0);
+    const model = await loadModel(join(work, 'padded'), { executionProvider: 'cpu' });
+    const result = await fillMask(model, 'the [MASK] is here .', { topK: vocab.length });
+    assert.equal(result.masks[0].predictions.length, vocab.length - 8, 'one prediction per real token, none for the padding rows');
+    await model.dispose();
+
+    writeFileSync(join(dir, 'vocab.txt'), `${vocab.join('\n')}\nextra\n`);
+    await assert.rejects(runImport([dir, '--out', join(work, 'too-long')], context().ctx), /has \d+ tokens but config\.json says vocab_size is \d+: ids past/);
   });
 
   test('a folder with only pytorch_model.bin is refused, pointing at safetensors', async () => {
