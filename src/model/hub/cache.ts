@@ -11,6 +11,7 @@
  * used offline only when its manifest exists and every file listed has its recorded size.
  * The default cache is in the user's cache folder, never in a workspace.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -173,7 +174,8 @@ async function removeIfEmpty(dir: string): Promise<void> {
 /** Writes `text` to `path` through a temporary file and a rename, creating folders. */
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  // Unique per call: two downloads in one process may write the same ref in the same millisecond.
+  const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   await writeFile(temp, text);
   await rename(temp, path);
 }
