@@ -34,6 +34,13 @@ async function openSentence(): Promise<{ doc: vscode.TextDocument; diagnostic: v
   return { doc, diagnostic };
 }
 
+async function exists(uri: vscode.Uri): Promise<boolean> {
+  return vscode.workspace.fs.stat(uri).then(
+    () => true,
+    () => false,
+  );
+}
+
 async function codeActions(uri: vscode.Uri, range: vscode.Range, kind: string): Promise<vscode.CodeAction[]> {
   return (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, range, kind)) ?? [];
 }
@@ -79,6 +86,10 @@ suite('diagnostics and quick fixes', () => {
     const ignore = (await codeActions(doc.uri, diagnostic.range, vscode.CodeActionKind.QuickFix.value)).find((a) => a.title === `Ignore "${WRONG}" in BERT Lens diagnostics`);
     assert.ok(ignore?.command, 'no "Ignore" quick fix');
     assert.strictEqual(ignore.edit, undefined, 'the Ignore fix must not edit the document');
+    // The workspace settings file the command may create; removed again if it was not there.
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const settingsFolder = folder && vscode.Uri.joinPath(folder, '.vscode');
+    const hadSettingsFolder = settingsFolder !== undefined && (await exists(settingsFolder));
     const target = await vscode.commands.executeCommand<vscode.ConfigurationTarget>(ignore.command.command, ...(ignore.command.arguments ?? []));
     try {
       const stored = config().inspect<string[]>('diagnostics.ignoredWords');
@@ -92,6 +103,9 @@ suite('diagnostics and quick fixes', () => {
       assert.deepStrictEqual(target === vscode.ConfigurationTarget.Global ? again?.globalValue : again?.workspaceValue, [WRONG]);
     } finally {
       await config().update('diagnostics.ignoredWords', undefined, target);
+      if (settingsFolder && !hadSettingsFolder && (await exists(settingsFolder))) {
+        await vscode.workspace.fs.delete(settingsFolder, { recursive: true, useTrash: false });
+      }
     }
     await waitFor(() => bertLensDiagnostics(doc.uri).find((d) => doc.getText(d.range) === WRONG), 60_000, 'the finding back once the word is no longer ignored');
   });
