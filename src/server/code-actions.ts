@@ -1,11 +1,11 @@
 /**
  * Code actions: quick fixes replacing an `unlikely-word` diagnostic's word with each of its
  * alternatives (taken from the diagnostic's data: no model run), plus "Ignore" (the client's
- * command adding the word to `bertLens.diagnostics.ignoredWords`, when the client has one:
- * a setting lives in the client), and, when the user asks for
- * code actions (not the automatic light-bulb query), "Replace with …" rewrites of the word at
- * the cursor or the selected words, from the model's whole-word replacements. Each action is
- * one TextEdit in a WorkspaceEdit, so the editor undoes it in one step.
+ * command adding the word to `bertLens.diagnostics.ignoredWords`, when the client has one: a
+ * setting lives in the client); and, when the user asks for code actions (not the automatic
+ * light-bulb query), "Replace with …" rewrites of the word at the cursor or the selected
+ * words, from the model's whole-word replacements, less those making the same edit as a quick
+ * fix. Each action is one TextEdit in a WorkspaceEdit, so the editor undoes it in one step.
  */
 import {
   CodeActionKind,
@@ -39,13 +39,21 @@ export async function provideCodeActions(ctx: ServerContext, params: CodeActionP
   const invoked = params.context.triggerKind !== CodeActionTriggerKind.Automatic;
   if (invoked && wants(CodeActionKind.RefactorRewrite)) {
     try {
-      actions.push(...(await replaceWith(ctx, document, ctx.textOf(document, settings), params, settings.topK, token)));
+      // A rewrite that makes the same edit as a quick fix above would be listed twice.
+      const fixes = new Set(actions.flatMap((a) => editKeys(a, document.uri)));
+      const rewrites = await replaceWith(ctx, document, ctx.textOf(document, settings), params, settings.topK, token);
+      actions.push(...rewrites.filter((r) => !editKeys(r, document.uri).some((key) => fixes.has(key))));
     } catch (error) {
       // Nothing to offer (no word there, a [MASK], a cancelled request): the quick fixes still stand.
       if (!token.isCancellationRequested) ctx.log(`Replace with…: ${(error as Error).message}`);
     }
   }
   return actions;
+}
+
+/** One key per text edit of `action` in `uri`: its range and new text. */
+function editKeys(action: CodeAction, uri: string): string[] {
+  return (action.edit?.changes?.[uri] ?? []).map(({ range: { start, end }, newText }) => `${start.line}:${start.character}-${end.line}:${end.character} ${newText}`);
 }
 
 function quickFixes(document: TextDocument, diagnostic: Diagnostic, ignoreWordCommand: string | undefined): CodeAction[] {

@@ -158,6 +158,16 @@ test('ignoredWords: an "Ignore" fix for clients with the command; ignored words 
     assert.equal(ignore.edit, undefined, 'ignoring a word does not edit the document');
     assert.deepEqual(ignore.command, { title: ignore.title, command: 'test.ignoreWord', arguments: [word, uri] });
 
+    // Ctrl+. on the word: the quick fixes, then "Replace with…" rewrites, none making the same edit twice.
+    const all = (await other.connection.sendRequest(CodeActionRequest.type, {
+      textDocument: { uri },
+      range: target.range,
+      context: { diagnostics: [target], triggerKind: CodeActionTriggerKind.Invoked },
+    })) as CodeAction[];
+    const edits = all.filter((a) => a.edit).map((a) => JSON.stringify(a.edit!.changes![uri]));
+    assert.equal(new Set(edits).size, edits.length, `an edit is offered twice: ${all.map((a) => a.title).join(' | ')}`);
+    assert.ok(all.some((a) => a.kind === 'refactor.rewrite'), 'rewrites are still offered');
+
     // What the command does in VS Code: the word goes into the setting (here in upper case).
     const mark = other.published.length;
     await other.connection.sendNotification(DidChangeConfigurationNotification.type, {
