@@ -89,33 +89,9 @@ describe('model folders', () => {
     await assert.rejects(loadModel(noConfig), { message: `Missing model file: ${join(noConfig, 'config.json')}` });
   });
 
-  test('a vocab.txt longer than vocab_size, or a broken config.json, is refused', async () => {
-    const wrongSize = copyFixture('wrong-size');
-    writeFileSync(join(wrongSize, 'vocab.txt'), `${readFileSync(join(FIXTURE_DIR, 'vocab.txt'), 'utf8')}extra\n`);
-    await assert.rejects(readModelFolder(wrongSize), {
-      message: `${join(wrongSize, 'vocab.txt')} has 30523 tokens but ${join(wrongSize, 'config.json')} says vocab_size is 30522: ids past 30521 would have no embedding`,
-    });
-    const badJson = copyFixture('bad-json');
-    writeFileSync(join(badJson, 'config.json'), '{"vocab_size": ');
-    await assert.rejects(readModelFolder(badJson), (e: Error) => e.message.startsWith(`Invalid JSON in ${join(badJson, 'config.json')}`));
-    const noVocabSize = copyFixture('no-vocab-size');
-    writeFileSync(join(noVocabSize, 'config.json'), JSON.stringify({ hidden_size: 32, num_attention_heads: 2 }));
-    await assert.rejects(readModelFolder(noVocabSize), (e: Error) => e.message.includes(join(noVocabSize, 'config.json')) && /vocab_size/.test(e.message));
-  });
-});
-
-describe('a vocab_size padded past vocab.txt', () => {
-  let dir: string;
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'bert-lens-padded-'));
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
-
-  test('the padding columns are left out: same ranking, probabilities renormalised over real tokens', async () => {
+  test('a vocab_size padded past vocab.txt: the padding columns are left out, same ranking, probabilities renormalised over real tokens', async () => {
     // The fixture with its last 100 vocab.txt lines removed: 30,422 tokens, an embedding table of 30,522 rows.
-    const padded = join(dir, 'padded');
-    mkdirSync(padded);
-    for (const file of ['config.json', 'model.onnx']) copyFileSync(join(FIXTURE_DIR, file), join(padded, file));
+    const padded = copyFixture('padded', ['config.json', 'model.onnx']);
     const lines = readFileSync(join(FIXTURE_DIR, 'vocab.txt'), 'utf8').split('\n').filter((l) => l !== '');
     writeFileSync(join(padded, 'vocab.txt'), `${lines.slice(0, -100).join('\n')}\n`);
     assert.equal((await readModelFolder(padded)).vocabLines, VOCAB_SIZE - 100);
@@ -128,6 +104,20 @@ describe('a vocab_size padded past vocab.txt', () => {
     assert.deepEqual(got.slice(0, kept.length).map((p) => p.id), kept.map((p) => p.id), 'the same ranking over real tokens');
     const ratios = kept.map((p, i) => got[i].score / p.score);
     assert.ok(ratios.every((r) => r >= 1 && Math.abs(r - ratios[0]) < 1e-4 * ratios[0]), `one renormalising factor: ${ratios.slice(0, 3).join(', ')}`);
+  });
+
+  test('a vocab.txt longer than vocab_size, or a broken config.json, is refused', async () => {
+    const wrongSize = copyFixture('wrong-size');
+    writeFileSync(join(wrongSize, 'vocab.txt'), `${readFileSync(join(FIXTURE_DIR, 'vocab.txt'), 'utf8')}extra\n`);
+    await assert.rejects(readModelFolder(wrongSize), {
+      message: `${join(wrongSize, 'vocab.txt')} has 30523 tokens but ${join(wrongSize, 'config.json')} says vocab_size is 30522: ids past 30521 would have no embedding`,
+    });
+    const badJson = copyFixture('bad-json');
+    writeFileSync(join(badJson, 'config.json'), '{"vocab_size": ');
+    await assert.rejects(readModelFolder(badJson), (e: Error) => e.message.startsWith(`Invalid JSON in ${join(badJson, 'config.json')}`));
+    const noVocabSize = copyFixture('no-vocab-size');
+    writeFileSync(join(noVocabSize, 'config.json'), JSON.stringify({ hidden_size: 32, num_attention_heads: 2 }));
+    await assert.rejects(readModelFolder(noVocabSize), (e: Error) => e.message.includes(join(noVocabSize, 'config.json')) && /vocab_size/.test(e.message));
   });
 });
 

@@ -104,8 +104,7 @@ async function writeBody(
   startAt: number,
   options: FileDownloadOptions,
 ): Promise<void> {
-  await mkdir(dirname(partial), { recursive: true });
-  const out = await open(partial, startAt > 0 ? 'a' : 'w');
+  const out = await open(partial, startAt > 0 ? 'a' : 'w'); // its folder: made by downloadFile
   let done = startAt;
   try {
     for await (const chunk of response.body as AsyncIterable<Buffer>) {
@@ -140,10 +139,11 @@ async function verify(partial: string, file: RemoteFile): Promise<number> {
   return size;
 }
 
-/** The file in the snapshot when it is complete there (as far as its size tells). */
-async function completed(finalPath: string, file: RemoteFile): Promise<DownloadedFile | undefined> {
+/** The file in the snapshot when it is complete there (as far as its size tells), reported through `onBytes`. */
+async function completed(finalPath: string, file: RemoteFile, onBytes: (bytes: number) => void): Promise<DownloadedFile | undefined> {
   const existing = await stat(finalPath).catch(() => undefined);
   if (!existing?.isFile() || (file.size !== undefined && existing.size !== file.size)) return undefined;
+  onBytes(existing.size);
   return { path: finalPath, size: existing.size, transferred: 0 };
 }
 
@@ -154,23 +154,14 @@ async function completed(finalPath: string, file: RemoteFile): Promise<Downloade
  */
 export async function downloadFile(file: RemoteFile, options: FileDownloadOptions): Promise<DownloadedFile> {
   const finalPath = options.cache.snapshotFile(options.commit, file.name);
-  const done = await completed(finalPath, file);
-  if (done) {
-    options.onBytes(done.size);
-    return done;
-  }
+  const done = await completed(finalPath, file, options.onBytes);
+  if (done) return done;
   const partial = options.cache.partialFile(partialKey(file, options.commit));
   await mkdir(dirname(partial), { recursive: true });
   return withFileLock(
     `${partial}.lock`,
-    async () => {
-      const finished = await completed(finalPath, file); // by the holder we waited for
-      if (finished) {
-        options.onBytes(finished.size);
-        return finished;
-      }
-      return transfer(file, partial, finalPath, options);
-    },
+    // Checked again under the lock: the holder we waited for may have finished the file.
+    async () => (await completed(finalPath, file, options.onBytes)) ?? transfer(file, partial, finalPath, options),
     { signal: options.signal, onWait: async () => options.onBytes(await sizeOnDisk(partial)) },
   );
 }

@@ -15,8 +15,8 @@ import { open, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { errorCode } from './errors';
 import { abortError } from './http';
 
-export const LOCK_REFRESH_MS = 2_000;
-export const STALE_MS = 30_000;
+const LOCK_REFRESH_MS = 2_000;
+const STALE_MS = 30_000;
 const POLL_MS = 100;
 
 interface LockOwner {

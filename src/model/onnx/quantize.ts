@@ -208,13 +208,14 @@ export function quantizeToInt8(builder: OnnxGraphBuilder, options: QuantizeOptio
       n.opType === 'Gemm' && n.input![1] === table.name && attribute(n, 'transB') === 1 && (attribute(n, 'transA') ?? 0) === 0 &&
       (attribute(n, 'alpha') ?? 1) === 1;
     const [V, H] = table.dims!.map(Number);
+    const tied = users.some(isDecoder);
     if (users.length === 0 || !users.every((n) => isGather(n) || isDecoder(n))) continue;
-    if (!users.some(isDecoder) && V < MIN_QUANTIZED_TABLE_ROWS) continue;
+    if (!tied && V < MIN_QUANTIZED_TABLE_ROWS) continue;
     const { q, scales } = quantizePerRowUint8(floats(table), V, H);
     const qName = builder.addRawInitializer(`${table.name}_uint8`, 'uint8', [V, H], bytesOf(q));
     const rowScales = builder.addRawInitializer(`${table.name}_row_scale`, 'float32', [V, 1], bytesOf(scales));
     // The uint8 zero point is only an input of the decoder's MatMulInteger (ORT warns of unused initializers).
-    const zeroPoint = users.some(isDecoder) ? builder.addRawInitializer('int8/table_zero_point', 'uint8', [], Uint8Array.of(128)) : '';
+    const zeroPoint = tied ? builder.addRawInitializer('int8/table_zero_point', 'uint8', [], Uint8Array.of(128)) : '';
     const zeroPointFloat = builder.addRawInitializer('int8/table_zero_point_float', 'float32', [], bytesOf(Float32Array.of(128)));
     droppedInitializers.add(table.name!);
     for (const user of users) {

@@ -91,16 +91,17 @@ suite('diagnostics and quick fixes', () => {
     const settingsFolder = folder && vscode.Uri.joinPath(folder, '.vscode');
     const hadSettingsFolder = settingsFolder !== undefined && (await exists(settingsFolder));
     const target = await vscode.commands.executeCommand<vscode.ConfigurationTarget>(ignore.command.command, ...(ignore.command.arguments ?? []));
+    const stored = () => {
+      const inspected = config().inspect<string[]>('diagnostics.ignoredWords');
+      return target === vscode.ConfigurationTarget.Global ? inspected?.globalValue : inspected?.workspaceValue;
+    };
     try {
-      const stored = config().inspect<string[]>('diagnostics.ignoredWords');
-      const where = target === vscode.ConfigurationTarget.Global ? stored?.globalValue : stored?.workspaceValue;
-      assert.deepStrictEqual(where, [WRONG], `stored in the ${vscode.ConfigurationTarget[target]} settings`);
+      assert.deepStrictEqual(stored(), [WRONG], `stored in the ${vscode.ConfigurationTarget[target]} settings`);
       await waitFor(() => !bertLensDiagnostics(doc.uri).some((d) => doc.getText(d.range) === WRONG), 60_000, `no diagnostic on "${WRONG}"`);
       assert.strictEqual(doc.getText(), `${SENTENCE}\n`);
       // Again: the word is not added twice.
       await vscode.commands.executeCommand(ignore.command.command, WRONG.toUpperCase(), doc.uri.toString());
-      const again = config().inspect<string[]>('diagnostics.ignoredWords');
-      assert.deepStrictEqual(target === vscode.ConfigurationTarget.Global ? again?.globalValue : again?.workspaceValue, [WRONG]);
+      assert.deepStrictEqual(stored(), [WRONG]);
     } finally {
       await config().update('diagnostics.ignoredWords', undefined, target);
       if (settingsFolder && !hadSettingsFolder && (await exists(settingsFolder))) {
